@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration.Json;
+
+namespace Pipeline.Host;
+
+/// <summary>Host defaults: the loopback address and the tuning file in <c>config/</c>.</summary>
+public static class PipelineHostBuilderExtensions
+{
+    /// <summary>The address the host listens on when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> names one.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>The configuration key naming the tuning file; by default <c>config/pipeline.json</c> of the repository.</summary>
+    public const string ConfigFileKey = "Pipeline:ConfigFile";
+
+    /// <summary>
+    /// Reads the tuning file (optional, reloaded on change) after <c>appsettings*.json</c> and before environment
+    /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise.
+    /// </summary>
+    /// <param name="builder">The application builder.</param>
+    /// <returns>The builder.</returns>
+    public static WebApplicationBuilder UsePipelineDefaults(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var source = new JsonConfigurationSource { Path = Path.GetFullPath(TuningFile(builder)), Optional = true, ReloadOnChange = true };
+        source.ResolveFileProvider();
+        var sources = builder.Configuration.Sources;
+        var afterJson = sources.Select((s, i) => (s, i)).LastOrDefault(p => p.s is JsonConfigurationSource).i + 1;
+        sources.Insert(afterJson, source);
+
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        return builder;
+    }
+
+    private static string TuningFile(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration[ConfigFileKey] is { Length: > 0 } configured)
+        {
+            return Path.Combine(builder.Environment.ContentRootPath, configured);
+        }
+
+        // `dotnet run --project Pipeline.Host` runs in the project folder; a published host carries config/ beside it.
+        var repository = Path.Combine(builder.Environment.ContentRootPath, "..", "config", "pipeline.json");
+        return File.Exists(repository) ? repository : Path.Combine(builder.Environment.ContentRootPath, "config", "pipeline.json");
+    }
+}

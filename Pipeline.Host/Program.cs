@@ -1,0 +1,13 @@
+using Pipeline;
+using Pipeline.Host;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.UsePipelineDefaults();
+builder.Services.AddPipelineCore();
+
+var app = builder.Build();
+app.MapPipelineEndpoints();
+app.Run();
+
+/// <summary>The host's entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -1,0 +1,42 @@
+namespace Pipeline.Tests.Support;
+
+/// <summary>Guards for awaiting signals: a hung test fails instead of hanging CI.</summary>
+internal static class Signals
+{
+    public static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
+    public static Task Within(this Task task) => task.WaitAsync(Guard);
+
+    public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Guard);
+
+    public static Task<T> Within<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Guard);
+
+    /// <summary>Lets thread-pool continuations released by a fake-clock step run before the next step.</summary>
+    public static async Task SettleAsync()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await Task.Yield();
+        }
+
+        while (ThreadPool.PendingWorkItemCount > 0)
+        {
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds, yielding between checks.</summary>
+    public static async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Guard;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met within the guard.");
+            }
+
+            await Task.Yield();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Threading.Tasks.Dataflow;
+
+namespace Pipeline.Stages;
+
+/// <summary>
+/// A stage that works on micro-batches, for upstreams that take many ids per call: a batch leaves when it holds
+/// <see cref="StageOptions.BatchSize"/> items or its first item has waited <see cref="StageOptions.BatchMaxWait"/>
+/// (a <see cref="TimeProvider"/> timer), whichever comes first. Batches mix jobs; each item keeps its own outcome.
+/// </summary>
+internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
+{
+    private readonly Func<IReadOnlyList<StageItem<TIn>>, CancellationToken, ValueTask<IReadOnlyList<ItemResult<TOut>>>> _work;
+    private readonly BatchBlock<StageItem<TIn>> _batcher;
+    private readonly ITimer _flush;
+    private int _flushArmed;
+
+    public BatchStage(
+        string name,
+        StageOptions options,
+        StageMetrics metrics,
+        TimeProvider time,
+        Func<IReadOnlyList<StageItem<TIn>>, CancellationToken, ValueTask<IReadOnlyList<ItemResult<TOut>>>> work)
+        : base(name, options, metrics, time)
+    {
+        _work = work;
+        _batcher = new BatchBlock<StageItem<TIn>>(options.BatchSize, new GroupingDataflowBlockOptions
+        {
+            BoundedCapacity = Math.Max(options.Capacity, options.BatchSize),
+        });
+        var worker = new ActionBlock<StageItem<TIn>[]>(ProcessAsync, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = options.MaxDegreeOfParallelism,
+            MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
+        });
+        _batcher.LinkTo(worker, new DataflowLinkOptions { PropagateCompletion = true });
+        _flush = time.CreateTimer(static s => ((BatchStage<TIn, TOut>)s!).Flush(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Completion = worker.Completion;
+        Register();
+        Completion.ContinueWith(
+            static (_, s) =>
+            {
+                var self = (BatchStage<TIn, TOut>)s!;
+                self._flush.Dispose();
+                self.Unregister();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    public override Task Completion { get; }
+
+    private protected override bool TryPost(StageItem<TIn> item)
+    {
+        if (!_batcher.Post(item))
+        {
+            return false;
+        }
+
+        ArmFlush();
+        return true;
+    }
+
+    private protected override async Task<bool> SendAsync(StageItem<TIn> item, CancellationToken cancellationToken)
+    {
+        if (!await _batcher.SendAsync(item, cancellationToken))
+        {
+            return false;
+        }
+
+        ArmFlush();
+        return true;
+    }
+
+    private protected override void CompleteInput() => _batcher.Complete();
+
+    private protected override void FaultInput(Exception exception) => ((IDataflowBlock)_batcher).Fault(exception);
+
+    // The timer is armed by the first item after a flush, so no item waits longer than BatchMaxWait;
+    // a batch that filled first leaves early and the next flush merely comes sooner.
+    private void ArmFlush()
+    {
+        if (Interlocked.Exchange(ref _flushArmed, 1) == 0)
+        {
+            _flush.Change(Options.BatchMaxWait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Flush()
+    {
+        Interlocked.Exchange(ref _flushArmed, 0);
+        _batcher.TriggerBatch();
+    }
+
+    // Never throws: a failed batch fails its items, never the block.
+    private async Task ProcessAsync(StageItem<TIn>[] batch)
+    {
+        var live = new List<StageItem<TIn>>(batch.Length);
+        foreach (var item in batch)
+        {
+            if (item.Job.IsStopped)
+            {
+                End(item, ItemOutcome.Cancelled);
+            }
+            else
+            {
+                live.Add(item);
+            }
+        }
+
+        if (live.Count == 0)
+        {
+            return;
+        }
+
+        StartWork(live.Count);
+        var started = Time.GetTimestamp();
+        IReadOnlyList<ItemResult<TOut>> results;
+        try
+        {
+            results = await _work(live, CancellationToken.None);
+            if (results.Count != live.Count)
+            {
+                throw new InvalidOperationException($"Batch work returned {results.Count} results for {live.Count} items.");
+            }
+        }
+        catch (Exception e)
+        {
+            Worked(started);
+            foreach (var item in live)
+            {
+                var (outcome, reason, detail) = Classify(e, item.Job);
+                End(item, outcome, reason, detail, worked: true);
+            }
+
+            return;
+        }
+
+        Worked(started);
+        for (var i = 0; i < live.Count; i++)
+        {
+            var item = live[i];
+            var result = results[i];
+            if (result.Outcome != ItemOutcome.Passed)
+            {
+                End(item, ItemOutcome.Failed, result.Reason ?? "error", result.Detail, worked: true);
+                continue;
+            }
+
+            try
+            {
+                await EmitAsync(item.Job, result.Value!);
+                End(item, ItemOutcome.Passed, worked: true);
+            }
+            catch (OperationCanceledException) when (item.Job.IsStopped)
+            {
+                End(item, ItemOutcome.Cancelled, worked: true);
+            }
+        }
+    }
+}

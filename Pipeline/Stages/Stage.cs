@@ -1,0 +1,346 @@
+using Pipeline.Events;
+using Pipeline.Jobs;
+using Pipeline.Throttling;
+
+namespace Pipeline.Stages;
+
+/// <summary>
+/// A stage's input side: a bounded Dataflow buffer shared by every job (SEDA), fair admission so no job can fill
+/// it, the overflow policy, and the accounting that gives every offered item exactly one counted end.
+/// </summary>
+/// <typeparam name="TIn">The item type the stage takes.</typeparam>
+public abstract class Stage<TIn> : IStageGauges
+{
+    private const int DescriptionLimit = 200;
+
+    private readonly StageMetrics _metrics;
+    private int _inStage;
+    private int _working;
+    private int _activeJobs;
+    private int _pendingUpstreams;
+    private int _closed;
+
+    private protected Stage(string name, StageOptions options, StageMetrics metrics, TimeProvider time)
+    {
+        Name = name;
+        Options = options;
+        _metrics = metrics;
+        Time = time;
+    }
+
+    /// <summary>The stage's name, its metric tag.</summary>
+    public string Name { get; }
+
+    /// <summary>The options it was built with.</summary>
+    public StageOptions Options { get; }
+
+    /// <summary>Completes when the stage has taken its last item and finished all work.</summary>
+    public abstract Task Completion { get; }
+
+    /// <summary>Items waiting for a worker.</summary>
+    public int QueueDepth => Math.Max(0, Volatile.Read(ref _inStage) - Volatile.Read(ref _working));
+
+    /// <summary>Items held, queued and in work.</summary>
+    public int InStage => Volatile.Read(ref _inStage);
+
+    /// <summary>Jobs with items in the stage.</summary>
+    public int ActiveJobs => Volatile.Read(ref _activeJobs);
+
+    int IStageGauges.Capacity => Options.Capacity;
+
+    private protected TimeProvider Time { get; }
+
+    /// <summary>The items one job may hold now: an equal part of the capacity not reserved for arriving jobs.</summary>
+    public int FairShare
+    {
+        get
+        {
+            var usable = Options.Capacity - (int)(Options.Capacity * Options.NewJobReserve);
+            return Math.Max(1, usable / Math.Max(1, ActiveJobs));
+        }
+    }
+
+    /// <summary>Offers an item without waiting, whatever the policy: taken now or shed now.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns>Whether it was taken, and why not.</returns>
+    public OfferResult Offer(StageItem<TIn> item)
+    {
+        var counters = item.Job.CountersFor(Name);
+        if (TryDropStopped(item, counters) is { } dropped)
+        {
+            return dropped;
+        }
+
+        if (IsClosed)
+        {
+            return Refuse(item, counters, ShedReason.StageClosed);
+        }
+
+        if (!TryReserve(counters))
+        {
+            return Refuse(item, counters, ShedReason.JobShare);
+        }
+
+        counters.Accepted();
+        // Non-blocking offer: a shed item is refused at once, never parked in a postponed send.
+        if (TryPost(item))
+        {
+            return Admitted(counters);
+        }
+
+        counters.Unaccepted();
+        Release(counters);
+        return Refuse(item, counters, IsClosed ? ShedReason.StageClosed : ShedReason.QueueFull);
+    }
+
+    /// <summary>Offers an item under the stage's policy: <see cref="OverflowPolicy.Shed"/> answers at once,
+    /// <see cref="OverflowPolicy.Wait"/> waits for room in the buffer and in the job's share.</summary>
+    /// <param name="item">The item.</param>
+    /// <param name="cancellationToken">Cancels a wait; the item is then neither taken nor counted.</param>
+    /// <returns>Whether it was taken, and why not.</returns>
+    public ValueTask<OfferResult> OfferAsync(StageItem<TIn> item, CancellationToken cancellationToken)
+    {
+        if (Options.Overflow == OverflowPolicy.Shed)
+        {
+            return new ValueTask<OfferResult>(Offer(item));
+        }
+
+        var counters = item.Job.CountersFor(Name);
+        if (TryDropStopped(item, counters) is { } dropped)
+        {
+            return new ValueTask<OfferResult>(dropped);
+        }
+
+        if (!IsClosed && TryReserve(counters))
+        {
+            counters.Accepted();
+            if (TryPost(item))
+            {
+                return new ValueTask<OfferResult>(Admitted(counters));
+            }
+
+            counters.Unaccepted();
+            Release(counters);
+        }
+
+        return WaitAsync(item, counters, cancellationToken);
+    }
+
+    /// <summary>Takes no more items; <see cref="Completion"/> follows once the buffer drains.</summary>
+    public void Complete()
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        CompleteInput();
+    }
+
+    /// <summary>Faults the stage; stages linked after it fault too.</summary>
+    /// <param name="exception">The cause.</param>
+    public void Fault(Exception exception)
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        FaultInput(exception);
+    }
+
+    private protected bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    private protected abstract bool TryPost(StageItem<TIn> item);
+
+    private protected abstract Task<bool> SendAsync(StageItem<TIn> item, CancellationToken cancellationToken);
+
+    private protected abstract void CompleteInput();
+
+    private protected abstract void FaultInput(Exception exception);
+
+    /// <summary>Completes this stage once every upstream has, or faults it as soon as one faults.</summary>
+    internal void LinkFrom(Task upstreamCompletion)
+    {
+        Interlocked.Increment(ref _pendingUpstreams);
+        upstreamCompletion.ContinueWith(
+            static (t, s) =>
+            {
+                var self = (Stage<TIn>)s!;
+                if (t.IsFaulted)
+                {
+                    self.Fault(t.Exception.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception);
+                }
+                else if (Interlocked.Decrement(ref self._pendingUpstreams) == 0)
+                {
+                    self.Complete();
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private protected void Register() => _metrics.Register(this);
+
+    private protected void Unregister() => _metrics.Unregister(this);
+
+    private protected void StartWork(int items) => Interlocked.Add(ref _working, items);
+
+    private protected void Worked(long startedAt) => _metrics.Worked(Name, Time.GetElapsedTime(startedAt));
+
+    /// <summary>Records the one end of an accepted item.</summary>
+    private protected void End(StageItem<TIn> item, ItemOutcome outcome, string? reason = null, string? detail = null, bool worked = false)
+    {
+        if (worked)
+        {
+            Interlocked.Decrement(ref _working);
+        }
+
+        var counters = item.Job.CountersFor(Name);
+        if (counters.Ended(outcome) == 0)
+        {
+            Interlocked.Decrement(ref _activeJobs);
+        }
+
+        Interlocked.Decrement(ref _inStage);
+        counters.SignalRoom();
+        _metrics.Ended(Name, outcome, reason);
+        if (outcome is ItemOutcome.Failed or ItemOutcome.BudgetExhausted)
+        {
+            var job = item.Job;
+            var at = job.Now();
+            var what = Describe(item.Value);
+            reason ??= outcome.ToTag();
+            job.DeadLetters.Add(new DeadLetter(Name, outcome.ToTag(), reason, what, detail, at));
+            job.Events.Publish(new ItemFailed(job.Id, at, Name, reason, detail, what));
+        }
+    }
+
+    /// <summary>Maps what stage work threw to the item's outcome and reason.</summary>
+    private protected static (ItemOutcome Outcome, string? Reason, string? Detail) Classify(Exception exception, JobContext job) => exception switch
+    {
+        OperationCanceledException when job.IsStopped => (ItemOutcome.Cancelled, null, null),
+        ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } e => (ItemOutcome.BudgetExhausted, e.Reason.ToTag(), e.Message),
+        ThrottleRejectedException e => (ItemOutcome.Failed, "throttle_" + e.Reason.ToTag(), e.Message),
+        ItemFailedException e => (ItemOutcome.Failed, e.Reason, e.Message),
+        OperationCanceledException or TimeoutException => (ItemOutcome.Failed, "timeout", exception.Message),
+        _ => (ItemOutcome.Failed, "error", exception.Message),
+    };
+
+    private async ValueTask<OfferResult> WaitAsync(StageItem<TIn> item, JobStageCounters counters, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (IsClosed)
+            {
+                return Refuse(item, counters, ShedReason.StageClosed);
+            }
+
+            // Taken before the check, so an item leaving in between still wakes this producer.
+            var room = counters.RoomFreed();
+            if (TryReserve(counters))
+            {
+                break;
+            }
+
+            await room.WaitAsync(cancellationToken);
+        }
+
+        counters.Accepted();
+        bool sent;
+        try
+        {
+            sent = await SendAsync(item, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            counters.Unaccepted();
+            Release(counters);
+            throw;
+        }
+
+        if (sent)
+        {
+            return Admitted(counters);
+        }
+
+        counters.Unaccepted();
+        Release(counters);
+        return Refuse(item, counters, ShedReason.StageClosed);
+    }
+
+    private OfferResult? TryDropStopped(StageItem<TIn> item, JobStageCounters counters)
+    {
+        if (!item.Job.IsStopped)
+        {
+            return null;
+        }
+
+        // An ended job's item takes no room: accepted and dropped in one step, so the counts still add up.
+        if (counters.Reserve() == 1)
+        {
+            Interlocked.Increment(ref _activeJobs);
+        }
+
+        counters.Offered();
+        counters.Accepted();
+        Interlocked.Increment(ref _inStage);
+        _metrics.Offered(Name, OfferResult.Taken);
+        End(item, ItemOutcome.Cancelled);
+        return OfferResult.Taken;
+    }
+
+    private bool TryReserve(JobStageCounters counters)
+    {
+        var held = counters.Reserve();
+        if (held == 1)
+        {
+            Interlocked.Increment(ref _activeJobs);
+        }
+
+        if (Options.FairShare && held > FairShare)
+        {
+            if (counters.Unreserve() == 0)
+            {
+                Interlocked.Decrement(ref _activeJobs);
+            }
+
+            return false;
+        }
+
+        Interlocked.Increment(ref _inStage);
+        return true;
+    }
+
+    private void Release(JobStageCounters counters)
+    {
+        Interlocked.Decrement(ref _inStage);
+        if (counters.Unreserve() == 0)
+        {
+            Interlocked.Decrement(ref _activeJobs);
+        }
+
+        counters.SignalRoom();
+    }
+
+    private OfferResult Admitted(JobStageCounters counters)
+    {
+        counters.Offered();
+        _metrics.Offered(Name, OfferResult.Taken);
+        return OfferResult.Taken;
+    }
+
+    private OfferResult Refuse(StageItem<TIn> item, JobStageCounters counters, ShedReason reason)
+    {
+        var result = OfferResult.Shed(reason);
+        counters.Offered();
+        counters.Shed();
+        _metrics.Offered(Name, result);
+        var job = item.Job;
+        var at = job.Now();
+        var what = Describe(item.Value);
+        job.DeadLetters.Add(new DeadLetter(Name, ItemOutcome.Shed.ToTag(), reason.ToTag(), what, null, at));
+        job.Events.Publish(new ItemShed(job.Id, at, Name, reason.ToTag(), what));
+        return result;
+    }
+
+    private static string Describe(TIn value)
+    {
+        var text = value?.ToString() ?? "";
+        return text.Length <= DescriptionLimit ? text : text[..DescriptionLimit];
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using Pipeline.Jobs;
+
+namespace Pipeline.Stages;
+
+/// <summary>
+/// Builds stages on the shared metrics and clock. Options come from the caller, or from configuration under
+/// <c>Pipeline:Stages:{name}</c>; invalid ones throw with the key and value named.
+/// </summary>
+public sealed class StageFactory
+{
+    private readonly StageMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<StageOptions> _configured;
+    private readonly StageOptionsValidator _validator = new();
+
+    internal StageFactory(StageMetrics metrics, TimeProvider time, IOptionsMonitor<StageOptions> configured)
+    {
+        _metrics = metrics;
+        _time = time;
+        _configured = configured;
+    }
+
+    /// <summary>A stage that makes one output per item.</summary>
+    /// <typeparam name="TIn">What it takes.</typeparam>
+    /// <typeparam name="TOut">What it passes on.</typeparam>
+    /// <param name="name">Its name and metric tag.</param>
+    /// <param name="work">The work; an exception fails only that item.</param>
+    /// <param name="options">Its options; those configured for <paramref name="name"/> when null.</param>
+    /// <returns>The stage, ready to link.</returns>
+    public Stage<TIn, TOut> Create<TIn, TOut>(string name, Func<TIn, JobContext, CancellationToken, ValueTask<TOut>> work, StageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return new TransformStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, work, null);
+    }
+
+    /// <summary>A stage that makes any number of outputs per item, each passed on as soon as it is made.</summary>
+    /// <typeparam name="TIn">What it takes.</typeparam>
+    /// <typeparam name="TOut">What it passes on.</typeparam>
+    /// <param name="name">Its name and metric tag.</param>
+    /// <param name="work">The work; an exception fails only that item (outputs already made stay passed on).</param>
+    /// <param name="options">Its options; those configured for <paramref name="name"/> when null.</param>
+    /// <returns>The stage, ready to link.</returns>
+    public Stage<TIn, TOut> CreateMany<TIn, TOut>(string name, Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>> work, StageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return new TransformStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, null, work);
+    }
+
+    /// <summary>A stage that runs an action per item and passes the item on.</summary>
+    /// <typeparam name="T">What it takes and passes on.</typeparam>
+    /// <param name="name">Its name and metric tag.</param>
+    /// <param name="action">The action; an exception fails only that item.</param>
+    /// <param name="options">Its options; those configured for <paramref name="name"/> when null.</param>
+    /// <returns>The stage, ready to link.</returns>
+    public Stage<T, T> CreateAction<T>(string name, Func<T, JobContext, CancellationToken, ValueTask> action, StageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return Create<T, T>(
+            name,
+            async (value, job, cancellationToken) =>
+            {
+                await action(value, job, cancellationToken);
+                return value;
+            },
+            options);
+    }
+
+    /// <summary>A stage that works on micro-batches of up to <see cref="StageOptions.BatchSize"/> items.</summary>
+    /// <typeparam name="TIn">What it takes.</typeparam>
+    /// <typeparam name="TOut">What it passes on.</typeparam>
+    /// <param name="name">Its name and metric tag.</param>
+    /// <param name="work">The work: one result per item, in order; an exception fails the whole batch.</param>
+    /// <param name="options">Its options; those configured for <paramref name="name"/> when null.</param>
+    /// <returns>The stage, ready to link.</returns>
+    public Stage<TIn, TOut> CreateBatch<TIn, TOut>(
+        string name,
+        Func<IReadOnlyList<StageItem<TIn>>, CancellationToken, ValueTask<IReadOnlyList<ItemResult<TOut>>>> work,
+        StageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return new BatchStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, work);
+    }
+
+    private StageOptions Resolve(string name, StageOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        options ??= _configured.Get(name);
+        var result = _validator.Validate(name, options);
+        return result.Failed ? throw new OptionsValidationException(name, typeof(StageOptions), result.Failures) : options;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Threading.RateLimiting;
+
+namespace Pipeline.Throttling;
+
+/// <summary>
+/// The queueing half of the shared throttle's rate limiters: waiters are served FIFO within a partition and
+/// round-robin across partitions; one <see cref="ITimer"/> from the injected <see cref="TimeProvider"/> wakes the
+/// queue exactly when the policy next has a permit, so no refill is ever lost to a timer period.
+/// </summary>
+internal abstract class FairRateLimiter : RateLimiter
+{
+    /// <summary>The partition used by <see cref="RateLimiter.AcquireAsync"/> callers that name none.</summary>
+    public const string DefaultPartition = "";
+
+    private readonly Lock _lock = new();
+    private readonly FairQueue<Waiter> _queue = new();
+    private readonly ITimer _timer;
+    private readonly int _queueLimit;
+    private long _timerDue = long.MaxValue;
+    private long _lastActivity;
+    private long _successful;
+    private long _failed;
+    private bool _disposed;
+
+    protected FairRateLimiter(TimeProvider time, TimeSpan window, int queueLimit)
+    {
+        Time = time;
+        _queueLimit = queueLimit;
+        WindowTicks = ToTimestampTicks(window);
+        _lastActivity = time.GetTimestamp();
+        _timer = time.CreateTimer(static s => ((FairRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    protected TimeProvider Time { get; }
+
+    /// <summary>The window, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
+    protected long WindowTicks { get; }
+
+    /// <summary>The most permits one acquisition may ask for.</summary>
+    public abstract int PermitLimit { get; }
+
+    /// <summary>The configured rate in permits per second.</summary>
+    public abstract double PermitsPerSecond { get; }
+
+    /// <summary>Waiters queued now.</summary>
+    public int QueuedCount
+    {
+        get { lock (_lock) { return _queue.Count; } }
+    }
+
+    /// <summary>Permits started within the last window.</summary>
+    public int StartedInWindow
+    {
+        get { lock (_lock) { return CountStartsInWindow(Time.GetTimestamp()); } }
+    }
+
+    public override TimeSpan? IdleDuration
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count > 0 ? null : Time.GetElapsedTime(_lastActivity);
+            }
+        }
+    }
+
+    public override RateLimiterStatistics GetStatistics()
+    {
+        lock (_lock)
+        {
+            return new RateLimiterStatistics
+            {
+                CurrentAvailablePermits = AvailablePermits(Time.GetTimestamp()),
+                CurrentQueuedCount = _queue.Count,
+                TotalSuccessfulLeases = _successful,
+                TotalFailedLeases = _failed,
+            };
+        }
+    }
+
+    /// <summary>Waits for <paramref name="permitCount"/> permits in <paramref name="partition"/>'s FIFO.</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(string partition, int permitCount, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        CheckPermitCount(permitCount);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        Waiter waiter;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = Time.GetTimestamp();
+            // No barging: while anyone waits, newcomers queue behind them.
+            if (_queue.Count == 0 && TryTake(permitCount, now))
+            {
+                return new ValueTask<RateLimitLease>(Grant(now));
+            }
+
+            if (_queue.Count >= _queueLimit)
+            {
+                _failed++;
+                return new ValueTask<RateLimitLease>(ThrottleRateLease.Rejected(ThrottleRejectionReason.QueueFull, EstimateRetryAfter(permitCount, now)));
+            }
+
+            waiter = new Waiter(this, permitCount);
+            waiter.Entry = _queue.Enqueue(partition, waiter);
+            ScheduleTimer(now);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), waiter);
+        }
+
+        return new ValueTask<RateLimitLease>(waiter.Task);
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        AcquireAsync(DefaultPartition, permitCount, cancellationToken);
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        CheckPermitCount(permitCount);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var now = Time.GetTimestamp();
+            if (_queue.Count == 0 && TryTake(permitCount, now))
+            {
+                return Grant(now);
+            }
+
+            _failed++;
+            return ThrottleRateLease.Rejected(ThrottleRejectionReason.RateLimited, EstimateRetryAfter(permitCount, now));
+        }
+    }
+
+    /// <summary>Takes the permits and records their start when the policy has them at <paramref name="now"/>.</summary>
+    protected abstract bool TryTake(int permitCount, long now);
+
+    /// <summary>The earliest timestamp at which <see cref="TryTake"/> would succeed, at least <paramref name="now"/>.</summary>
+    protected abstract long NextAvailable(int permitCount, long now);
+
+    /// <summary>Permits that could start at <paramref name="now"/>.</summary>
+    protected abstract int AvailablePermits(long now);
+
+    /// <summary>Starts recorded in the window ending at <paramref name="now"/>.</summary>
+    protected abstract int CountStartsInWindow(long now);
+
+    protected long ToTimestampTicks(TimeSpan span) =>
+        (long)Math.Ceiling(span.Ticks * (double)Time.TimestampFrequency / TimeSpan.TicksPerSecond);
+
+    private TimeSpan ToTimeSpan(long timestampTicks) =>
+        TimeSpan.FromTicks((long)Math.Ceiling(timestampTicks * (double)TimeSpan.TicksPerSecond / Time.TimestampFrequency));
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing)
+        {
+            return;
+        }
+
+        List<Waiter> pending = [];
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            while (_queue.TryDequeue(out var w))
+            {
+                pending.Add(w);
+            }
+        }
+
+        _timer.Dispose();
+        foreach (var w in pending)
+        {
+            w.Registration.Unregister();
+            w.TrySetResult(ThrottleRateLease.Rejected(ThrottleRejectionReason.Disposed, null));
+        }
+    }
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        Dispose(true);
+        await base.DisposeAsyncCore();
+    }
+
+    private void CheckPermitCount(int permitCount) =>
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)permitCount, (uint)PermitLimit, nameof(permitCount));
+
+    private ThrottleRateLease Grant(long now)
+    {
+        _successful++;
+        _lastActivity = now;
+        return ThrottleRateLease.Granted(now);
+    }
+
+    private TimeSpan EstimateRetryAfter(int permitCount, long now)
+    {
+        var next = ToTimeSpan(NextAvailable(permitCount, now) - now);
+        var drain = TimeSpan.FromSeconds(_queue.Count / PermitsPerSecond);
+        return next > drain ? next : drain;
+    }
+
+    /// <summary>Starts every waiter the policy allows now, head first. Called under the lock.</summary>
+    private List<(Waiter Waiter, ThrottleRateLease Lease)>? GrantWaiters(long now)
+    {
+        List<(Waiter, ThrottleRateLease)>? granted = null;
+        while (_queue.TryPeek(out var head) && TryTake(head.Item.PermitCount, now))
+        {
+            _queue.TryDequeue(out var waiter);
+            (granted ??= []).Add((waiter, Grant(now)));
+        }
+
+        return granted;
+    }
+
+    private void ScheduleTimer(long now)
+    {
+        if (_disposed || !_queue.TryPeek(out var head))
+        {
+            return;
+        }
+
+        var due = NextAvailable(head.Item.PermitCount, now);
+        if (due >= _timerDue && _timerDue > now)
+        {
+            return; // an earlier wake-up is already set
+        }
+
+        _timerDue = due;
+        _timer.Change(ToTimeSpan(Math.Max(due - now, 0)), Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnTimer()
+    {
+        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        lock (_lock)
+        {
+            _timerDue = long.MaxValue;
+            var now = Time.GetTimestamp();
+            granted = GrantWaiters(now);
+            ScheduleTimer(now);
+        }
+
+        Complete(granted);
+    }
+
+    private static void Complete(List<(Waiter Waiter, ThrottleRateLease Lease)>? granted)
+    {
+        if (granted is null)
+        {
+            return;
+        }
+
+        foreach (var (waiter, lease) in granted)
+        {
+            waiter.Registration.Unregister();
+            // The waiter left the queue under the lock, so its cancellation can no longer win: the lease is its.
+            waiter.TrySetResult(lease);
+        }
+    }
+
+    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    {
+        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        lock (_lock)
+        {
+            if (!_queue.Remove(waiter.Entry!))
+            {
+                return; // already granted: the caller owns a lease and disposes it
+            }
+
+            _failed++;
+            var now = Time.GetTimestamp();
+            granted = GrantWaiters(now); // the head may have changed
+            ScheduleTimer(now);
+        }
+
+        waiter.TrySetCanceled(cancellationToken);
+        Complete(granted);
+    }
+
+    private sealed class Waiter(FairRateLimiter owner, int permitCount)
+        : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public int PermitCount { get; } = permitCount;
+
+        public FairQueue<Waiter>.Entry? Entry { get; set; }
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Cancel(CancellationToken cancellationToken) => owner.Cancel(this, cancellationToken);
+    }
+}

@@ -1,0 +1,162 @@
+namespace Pipeline.Throttling;
+
+/// <summary>
+/// The concurrency limit of one upstream (a lane): slots granted FIFO within a job and round-robin across jobs,
+/// plus the pause an upstream's 429/503 Retry-After imposes.
+/// </summary>
+internal sealed class LaneGate
+{
+    private readonly Lock _lock = new();
+    private readonly FairQueue<Waiter> _queue = new();
+    private readonly TimeProvider _time;
+    private readonly int _queueLimit;
+    private int _inUse;
+    private long _pausedUntil;
+
+    public LaneGate(string name, int limit, int queueLimit, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        Name = name;
+        Limit = limit;
+        _queueLimit = queueLimit;
+        _time = time;
+        _pausedUntil = long.MinValue;
+    }
+
+    public string Name { get; }
+
+    public int Limit { get; private set; }
+
+    public LaneSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            var remaining = PauseRemaining();
+            return new LaneSnapshot(Name, Limit, _inUse, _queue.Count, remaining > TimeSpan.Zero ? remaining : null);
+        }
+    }
+
+    /// <summary>Waits for a slot; false when the lane's wait queue is full.</summary>
+    public ValueTask<bool> AcquireAsync(string partition, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Waiter waiter;
+        lock (_lock)
+        {
+            if (_queue.Count == 0 && _inUse < Limit)
+            {
+                _inUse++;
+                return new ValueTask<bool>(true);
+            }
+
+            if (_queue.Count >= _queueLimit)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            waiter = new Waiter(this);
+            waiter.Entry = _queue.Enqueue(partition, waiter);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            waiter.Registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), waiter);
+        }
+
+        return new ValueTask<bool>(waiter.Task);
+    }
+
+    public void Release()
+    {
+        List<Waiter>? granted;
+        lock (_lock)
+        {
+            _inUse--;
+            granted = GrantWaiters();
+        }
+
+        Complete(granted);
+    }
+
+    /// <summary>Changes the number of slots; waiters get any new ones at once.</summary>
+    public void SetLimit(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        List<Waiter>? granted;
+        lock (_lock)
+        {
+            Limit = limit;
+            granted = GrantWaiters();
+        }
+
+        Complete(granted);
+    }
+
+    /// <summary>No call on this lane starts before <paramref name="retryAfter"/> has elapsed.</summary>
+    public void Pause(TimeSpan retryAfter)
+    {
+        var until = _time.GetTimestamp() + (long)Math.Ceiling(retryAfter.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        lock (_lock)
+        {
+            _pausedUntil = Math.Max(_pausedUntil, until);
+        }
+    }
+
+    /// <summary>How long the lane stays paused; zero or less when it is not.</summary>
+    public TimeSpan PauseRemaining()
+    {
+        long pausedUntil;
+        lock (_lock)
+        {
+            pausedUntil = _pausedUntil;
+        }
+
+        var now = _time.GetTimestamp();
+        return pausedUntil <= now
+            ? TimeSpan.Zero
+            : TimeSpan.FromTicks((long)Math.Ceiling((pausedUntil - now) * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency));
+    }
+
+    private List<Waiter>? GrantWaiters()
+    {
+        List<Waiter>? granted = null;
+        while (_inUse < Limit && _queue.TryDequeue(out var waiter))
+        {
+            _inUse++;
+            (granted ??= []).Add(waiter);
+        }
+
+        return granted;
+    }
+
+    private static void Complete(List<Waiter>? granted)
+    {
+        foreach (var waiter in granted ?? [])
+        {
+            waiter.Registration.Unregister();
+            waiter.TrySetResult(true);
+        }
+    }
+
+    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_queue.Remove(waiter.Entry!))
+            {
+                return; // granted first: the caller owns the slot and releases it
+            }
+        }
+
+        waiter.TrySetCanceled(cancellationToken);
+    }
+
+    private sealed class Waiter(LaneGate owner) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public FairQueue<Waiter>.Entry? Entry { get; set; }
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Cancel(CancellationToken cancellationToken) => owner.Cancel(this, cancellationToken);
+    }
+}

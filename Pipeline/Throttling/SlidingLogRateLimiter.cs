@@ -1,0 +1,89 @@
+namespace Pipeline.Throttling;
+
+/// <summary>
+/// At most <c>limit</c> permits start in any window of length <c>window</c>, measured from each start: a ring of
+/// the last <c>limit</c> start times, and a start is allowed when the one <c>limit</c> places back is a whole window
+/// old. O(1) per permit, exact at any arrival pattern, no timer-driven refill.
+/// </summary>
+internal sealed class SlidingLogRateLimiter : FairRateLimiter
+{
+    private readonly long[] _starts;
+    private int _next;
+    private int _count;
+
+    public SlidingLogRateLimiter(TimeProvider time, int limit, TimeSpan window, int queueLimit)
+        : base(time, window, queueLimit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        _starts = new long[limit];
+        PermitsPerSecond = limit / window.TotalSeconds;
+    }
+
+    public override int PermitLimit => _starts.Length;
+
+    public override double PermitsPerSecond { get; }
+
+    protected override bool TryTake(int permitCount, long now)
+    {
+        if (NextAvailable(permitCount, now) > now)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < permitCount; i++)
+        {
+            _starts[_next] = now;
+            _next = (_next + 1) % _starts.Length;
+            _count = Math.Min(_count + 1, _starts.Length);
+        }
+
+        return true;
+    }
+
+    protected override long NextAvailable(int permitCount, long now)
+    {
+        var overflow = _count + permitCount - _starts.Length;
+        if (overflow <= 0)
+        {
+            return now;
+        }
+
+        // The newest start that must leave the window before these permits fit.
+        var mustExpire = _starts[(Oldest + overflow - 1) % _starts.Length];
+        return Math.Max(now, mustExpire + WindowTicks);
+    }
+
+    protected override int AvailablePermits(long now)
+    {
+        var available = _starts.Length - _count;
+        for (var i = 0; i < _count && now - _starts[(Oldest + i) % _starts.Length] >= WindowTicks; i++)
+        {
+            available++;
+        }
+
+        return available;
+    }
+
+    protected override int CountStartsInWindow(long now)
+    {
+        // Starts are in ascending order from Oldest: binary search the first still inside the window.
+        int lo = 0, hi = _count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (now - _starts[(Oldest + mid) % _starts.Length] >= WindowTicks)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return _count - lo;
+    }
+
+    private int Oldest => (_next - _count + _starts.Length) % _starts.Length;
+}

@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Pipeline.Jobs;
+
+namespace Pipeline.Throttling;
+
+/// <summary>
+/// The one gate every upstream call passes: a job's call budget, then a slot of the upstream's lane, then a
+/// permit of the global rate limit, taken only when the call can start at once. Waiters are served FIFO within
+/// a job and round-robin across jobs at both the lane and the rate limit.
+/// </summary>
+public sealed class Throttle : IDisposable
+{
+    private const string SystemPartition = "";
+
+    // The lane slots held by the current async flow, so a nested call on the same lane borrows instead of deadlocking.
+    private static readonly AsyncLocal<LaneScope?> HeldLanes = new();
+
+    private readonly ConcurrentDictionary<string, LaneGate> _lanes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly FairRateLimiter _limiter;
+    private readonly ThrottleOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ThrottleMetrics _metrics;
+
+    internal Throttle(IOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics)
+    {
+        _options = options.Value;
+        _time = time;
+        _metrics = metrics;
+        _limiter = _options.Policy switch
+        {
+            ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Window, _options.QueueLimit),
+            ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Window, _options.Burst ?? _options.Limit, _options.QueueLimit),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Policy, "Unknown throttle policy."),
+        };
+        foreach (var lane in _options.Lanes.Keys)
+        {
+            Lane(lane);
+        }
+
+        metrics.Observe(GetSnapshot);
+    }
+
+    /// <summary>
+    /// Waits until a call on <paramref name="lane"/> may start. Dispose the lease when the call, and any stream it
+    /// returned, is finished. A refusal (budget, full queue) is a lease with <see cref="ThrottleLease.IsAcquired"/>
+    /// false; only cancellation throws.
+    /// </summary>
+    /// <param name="lane">The upstream, e.g. <c>spotify</c>.</param>
+    /// <param name="job">The job paying for the call; null for calls outside any job (no budget, own queue).</param>
+    /// <param name="cancellationToken">Cancels the wait; the call then leaves every queue and takes nothing.</param>
+    /// <returns>The lease.</returns>
+    public ValueTask<ThrottleLease> AcquireAsync(string lane, JobContext? job, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lane);
+        var parent = HeldLanes.Value;
+        var holder = parent?.FindHeld(lane);
+        var scope = new LaneScope(lane, parent);
+        // Set here, outside the async state machine, so the caller's flow sees it and calls nested under the
+        // lease find it. The lease's Dispose restores the parent.
+        HeldLanes.Value = scope;
+        return AcquireCoreAsync(scope, holder, lane, job, cancellationToken);
+    }
+
+    /// <summary>An upstream answered 429/503 with Retry-After: no call on <paramref name="lane"/> starts before it elapses.</summary>
+    /// <param name="lane">The upstream.</param>
+    /// <param name="retryAfter">The upstream's Retry-After.</param>
+    public void PauseLane(string lane, TimeSpan retryAfter)
+    {
+        if (retryAfter <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        Lane(lane).Pause(retryAfter);
+        _metrics.Paused(lane);
+    }
+
+    /// <summary>The throttle now: configured limit, starts in the last window, queues and lanes.</summary>
+    /// <returns>An immutable snapshot.</returns>
+    public ThrottleSnapshot GetSnapshot() => new(
+        _options.Policy,
+        _options.Limit,
+        _options.Window,
+        _limiter.StartedInWindow,
+        _limiter.QueuedCount,
+        [.. _lanes.Values.Select(l => l.Snapshot()).OrderBy(l => l.Lane, StringComparer.Ordinal)]);
+
+    /// <summary>Refuses every waiting call.</summary>
+    public void Dispose() => _limiter.Dispose();
+
+    private LaneGate Lane(string lane) =>
+        _lanes.GetOrAdd(lane, static (name, self) => new LaneGate(name, self._options.LaneLimit(name), self._options.QueueLimit, self._time), this);
+
+    private async ValueTask<ThrottleLease> AcquireCoreAsync(LaneScope scope, LaneScope? holder, string lane, JobContext? job, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var gate = Lane(lane);
+        var partition = job?.Id ?? SystemPartition;
+        if (job is not null && !job.Budget.TryTake())
+        {
+            return Refuse(scope, lane, ThrottleRejectionReason.BudgetExhausted, null);
+        }
+
+        var slot = SlotKind.None;
+        try
+        {
+            // Slot before permit: a permit burnt while waiting for a slot is rate lost for good.
+            if (holder is not null)
+            {
+                await holder.Children.WaitAsync(cancellationToken);
+                slot = SlotKind.Borrowed;
+            }
+            else if (await gate.AcquireAsync(partition, cancellationToken))
+            {
+                slot = SlotKind.Own;
+            }
+            else
+            {
+                job?.Budget.Refund();
+                return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
+            }
+
+            while (true)
+            {
+                for (var pause = gate.PauseRemaining(); pause > TimeSpan.Zero; pause = gate.PauseRemaining())
+                {
+                    await Task.Delay(pause, _time, cancellationToken);
+                }
+
+                using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken);
+                if (permit is ThrottleRateLease { IsAcquired: false } refused)
+                {
+                    ReleaseSlot(scope, holder, gate, slot);
+                    job?.Budget.Refund();
+                    return Refuse(scope, lane, refused.Reason, refused.RetryAfter);
+                }
+
+                // A pause set while this call waited for its permit still holds: the permit is spent, the call waits.
+                if (gate.PauseRemaining() <= TimeSpan.Zero)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            ReleaseSlot(scope, holder, gate, slot);
+            job?.Budget.Refund();
+            throw;
+        }
+
+        var waited = _time.GetElapsedTime(started);
+        _metrics.Granted(lane, waited);
+        scope.Held = true;
+        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot));
+    }
+
+    private ThrottleLease Refuse(LaneScope scope, string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)
+    {
+        _metrics.Rejected(lane, reason);
+        return new ThrottleLease(lane, reason, retryAfter, _ => Leave(scope));
+    }
+
+    // Only the flow that entered the scope leaves it; a lease disposed elsewhere must not rewrite that flow.
+    private static void Leave(LaneScope scope)
+    {
+        if (HeldLanes.Value == scope)
+        {
+            HeldLanes.Value = scope.Parent;
+        }
+    }
+
+    private static void Release(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot)
+    {
+        Leave(scope);
+        ReleaseSlot(scope, holder, gate, slot);
+    }
+
+    private static void ReleaseSlot(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot)
+    {
+        scope.Held = false;
+        switch (slot)
+        {
+            case SlotKind.Own:
+                gate.Release();
+                break;
+            case SlotKind.Borrowed:
+                holder!.Children.Release();
+                break;
+        }
+    }
+
+    private enum SlotKind
+    {
+        None,
+        Own,
+        Borrowed,
+    }
+
+    /// <summary>A lane slot held (or being acquired) by one async flow; nested calls on its lane take turns on it.</summary>
+    private sealed class LaneScope(string lane, LaneScope? parent)
+    {
+        private SemaphoreSlim? _children;
+
+        public LaneScope? Parent { get; } = parent;
+
+        public bool Held { get; set; }
+
+        /// <summary>Nested calls borrow the slot one at a time, FIFO.</summary>
+        public SemaphoreSlim Children => LazyInitializer.EnsureInitialized(ref _children, static () => new SemaphoreSlim(1, 1));
+
+        public LaneScope? FindHeld(string name)
+        {
+            for (var s = this; s is not null; s = s.Parent)
+            {
+                if (s.Held && string.Equals(s.Lane, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return s;
+                }
+            }
+
+            return null;
+        }
+
+        public string Lane { get; } = lane;
+    }
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Throttling;
+
+/// <summary>The shared throttle: one rate limit for every upstream call, and per-upstream concurrency lanes.</summary>
+public sealed class ThrottleOptions
+{
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string Section = "Pipeline:Throttle";
+
+    /// <summary>How call starts are spaced. Default <see cref="ThrottlePolicy.SlidingWindow"/>.</summary>
+    public ThrottlePolicy Policy { get; set; } = ThrottlePolicy.SlidingWindow;
+
+    /// <summary>Calls allowed to start per <see cref="Window"/>. Default 40.</summary>
+    [Range(1, 1_000_000)]
+    public int Limit { get; set; } = 40;
+
+    /// <summary>The rate window. Default 1 second.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Token-bucket capacity (only with <see cref="ThrottlePolicy.TokenBucket"/>); defaults to <see cref="Limit"/>.</summary>
+    [Range(1, 1_000_000)]
+    public int? Burst { get; set; }
+
+    /// <summary>Calls that may wait for a permit, and for each lane's slots; beyond it calls are refused. Default 10,000.</summary>
+    [Range(1, 10_000_000)]
+    public int QueueLimit { get; set; } = 10_000;
+
+    /// <summary>Concurrent calls per upstream lane.</summary>
+    public Dictionary<string, int> Lanes { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["anthropic"] = 2,
+        ["spotify"] = 5,
+        ["lastfm"] = 10,
+        ["deezer"] = 10,
+    };
+
+    /// <summary>Concurrent calls for a lane not listed in <see cref="Lanes"/>. Default 3.</summary>
+    [Range(1, 100_000)]
+    public int DefaultLaneLimit { get; set; } = 3;
+
+    /// <summary>The concurrency limit of <paramref name="lane"/>.</summary>
+    /// <param name="lane">A lane name.</param>
+    /// <returns>The configured limit, else <see cref="DefaultLaneLimit"/>.</returns>
+    public int LaneLimit(string lane) => Lanes.TryGetValue(lane, out var limit) ? limit : DefaultLaneLimit;
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Throttling;
+
+/// <summary>DataAnnotations rules of <see cref="ThrottleOptions"/>, generated at compile time.</summary>
+[OptionsValidator]
+internal sealed partial class ThrottleOptionsDataAnnotationsValidator : IValidateOptions<ThrottleOptions>;
+
+/// <summary>Every rule of <see cref="ThrottleOptions"/>, each failure naming its key and value.</summary>
+internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOptions>
+{
+    private readonly ThrottleOptionsDataAnnotationsValidator _annotations = new();
+
+    public ValidateOptionsResult Validate(string? name, ThrottleOptions options)
+    {
+        var builder = new ValidateOptionsResultBuilder();
+        builder.AddResult(_annotations.Validate(name, options));
+        const string S = ThrottleOptions.Section;
+
+        if (options.Window <= TimeSpan.Zero || options.Window > TimeSpan.FromHours(1))
+        {
+            builder.AddError($"{S}:Window = {options.Window} must be greater than 0 and at most 01:00:00.");
+        }
+
+        if (options.Burst is not null && options.Policy != ThrottlePolicy.TokenBucket)
+        {
+            builder.AddError($"{S}:Burst = {options.Burst} applies only to {S}:Policy = TokenBucket (it is {options.Policy}).");
+        }
+
+        foreach (var (lane, limit) in options.Lanes)
+        {
+            if (string.IsNullOrWhiteSpace(lane))
+            {
+                builder.AddError($"{S}:Lanes has an empty lane name.");
+            }
+            else if (limit < 1)
+            {
+                builder.AddError($"{S}:Lanes:{lane} = {limit} must be at least 1.");
+            }
+        }
+
+        return builder.Build();
+    }
+}

@@ -1,0 +1,26 @@
+namespace Pipeline.Throttling;
+
+/// <summary>An upstream call the shared throttle refused; stages count it under its reason.</summary>
+public sealed class ThrottleRejectedException : Exception
+{
+    /// <summary>Creates the exception for a refusal on <paramref name="lane"/>.</summary>
+    /// <param name="lane">The lane of the refused call.</param>
+    /// <param name="reason">Why it was refused.</param>
+    /// <param name="retryAfter">When to try again, if known.</param>
+    public ThrottleRejectedException(string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)
+        : base($"The throttle refused a call on lane '{lane}': {reason.ToTag()}.")
+    {
+        Lane = lane;
+        Reason = reason;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>The lane of the refused call.</summary>
+    public string Lane { get; }
+
+    /// <summary>Why it was refused.</summary>
+    public ThrottleRejectionReason Reason { get; }
+
+    /// <summary>When to try again, if known.</summary>
+    public TimeSpan? RetryAfter { get; }
+}
