@@ -44,7 +44,9 @@ public sealed class Throttle : IDisposable
     /// <summary>
     /// Waits until a call on <paramref name="lane"/> may start. Dispose the lease when the call, and any stream it
     /// returned, is finished. A refusal (budget, full queue) is a lease with <see cref="ThrottleLease.IsAcquired"/>
-    /// false; only cancellation throws.
+    /// false; only cancellation throws. A call made while the same async flow holds a lease on <paramref name="lane"/>
+    /// is nested: it borrows that slot (nested calls take turns on it) instead of waiting for another, so nesting
+    /// deeper than the lane's size cannot deadlock. Calls from separate flows never borrow.
     /// </summary>
     /// <param name="lane">The upstream, e.g. <c>spotify</c>.</param>
     /// <param name="job">The job paying for the call; null for calls outside any job (no budget, own queue).</param>

@@ -1,0 +1,204 @@
+using Pipeline.Jobs;
+using Pipeline.Tests.Support;
+using Pipeline.Throttling;
+
+namespace Pipeline.Tests.Core.Throttling;
+
+public sealed class ThrottleTests
+{
+    // Each call in an async flow of its own: a call made while the caller's flow holds a lease on the lane is nested.
+    private static async Task<ThrottleLease> Acquire(Throttle throttle, string lane, JobContext? job, CancellationToken cancellationToken) =>
+        await throttle.AcquireAsync(lane, job, cancellationToken);
+
+    private static CoreHarness Harness(params (string Key, string Value)[] settings) =>
+        new(settings.ToDictionary(s => s.Key, s => (string?)s.Value), time: null);
+
+    [Fact]
+    public async Task AcquireAsync_LaneFull_WaitsForSlotWithoutTakingAPermit()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "2"), ("Pipeline:Throttle:Lanes:x", "1"));
+        var first = await Acquire(core.Throttle, "x", null, CancellationToken.None).Within();
+
+        var second = Acquire(core.Throttle, "x", null, CancellationToken.None);
+        await Signals.SettleAsync();
+
+        Assert.False(second.IsCompleted);
+        var waiting = core.Throttle.GetSnapshot();
+        Assert.Equal(1, waiting.StartedInWindow); // the waiting call holds no permit
+        Assert.Equal(new LaneSnapshot("x", 1, 1, 1, null), waiting.Lanes.Single(l => l.Lane == "x"));
+
+        first.Dispose();
+        using var lease = await second.Within();
+
+        Assert.True(lease.IsAcquired);
+        Assert.Equal(2, core.Throttle.GetSnapshot().StartedInWindow);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_NestedSameLaneDeeperThanLaneSize_AllComplete()
+    {
+        using var core = new CoreHarness(new Dictionary<string, string?> { ["Pipeline:Throttle:Limit"] = "100000" }, TimeProvider.System);
+        var job = core.Jobs.Start();
+        var throttle = core.Throttle;
+        var deepest = 0;
+
+        async Task Call(int depth)
+        {
+            using var lease = (await throttle.AcquireAsync("spotify", job, CancellationToken.None)).EnsureAcquired();
+            Assert.InRange(throttle.GetSnapshot().Lanes.Single(l => l.Lane == "spotify").InUse, 1, 5);
+            Interlocked.Exchange(ref deepest, Math.Max(deepest, depth));
+            if (depth < 7)
+            {
+                // Sequential and parallel children on the lane their caller holds.
+                await Call(depth + 1);
+                await Task.WhenAll(Call(depth + 2), Call(depth + 2));
+            }
+        }
+
+        // Five outer calls hold all five spotify slots; every nested call must borrow, not wait.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Task.Run(() => Call(1)))).Within();
+
+        Assert.Equal(8, deepest);
+        Assert.Equal(0, throttle.GetSnapshot().Lanes.Single(l => l.Lane == "spotify").InUse);
+    }
+
+    [Fact]
+    public async Task PauseLane_RetryAfter_NoCallStartsBeforeItElapses()
+    {
+        using var core = Harness();
+        core.Throttle.PauseLane("deezer", TimeSpan.FromSeconds(2));
+
+        var call = Acquire(core.Throttle, "deezer", null, CancellationToken.None);
+        var otherLane = await Acquire(core.Throttle, "lastfm", null, CancellationToken.None).Within();
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(1999));
+        await Signals.SettleAsync();
+
+        Assert.True(otherLane.IsAcquired);
+        Assert.False(call.IsCompleted);
+        Assert.NotNull(core.Throttle.GetSnapshot().Lanes.Single(l => l.Lane == "deezer").PausedFor);
+
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        using var lease = await call.Within();
+
+        Assert.True(lease.IsAcquired);
+        Assert.Equal(TimeSpan.FromSeconds(2), lease.Waited);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BudgetSpent_RefusedAtOnceAndOtherJobsGoOn()
+    {
+        using var core = Harness(("Pipeline:Jobs:CallBudget", "3"));
+        var spender = core.Jobs.Start();
+        var other = core.Jobs.Start();
+        for (var i = 0; i < 3; i++)
+        {
+            (await Acquire(core.Throttle, "lastfm", spender, CancellationToken.None)).EnsureAcquired().Dispose();
+        }
+
+        var refused = Acquire(core.Throttle, "lastfm", spender, CancellationToken.None);
+
+        Assert.True(refused.IsCompleted);
+        using var lease = await refused;
+        Assert.False(lease.IsAcquired);
+        Assert.Equal(ThrottleRejectionReason.BudgetExhausted, lease.Reason);
+        var thrown = Assert.Throws<ThrottleRejectedException>(() => lease.EnsureAcquired());
+        Assert.Equal(ThrottleRejectionReason.BudgetExhausted, thrown.Reason);
+        Assert.True(spender.Budget.IsExhausted);
+        Assert.Equal(3, spender.Budget.Used);
+        using var otherLease = await Acquire(core.Throttle, "lastfm", other, CancellationToken.None);
+        Assert.True(otherLease.IsAcquired);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_JobWith500QueuedAndJobWith5_SmallJobServedWithinItsRoundRobinTurns()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Lanes:bulk", "1000"));
+        var big = core.Jobs.Start();
+        var small = core.Jobs.Start();
+        var bigCalls = Enumerable.Range(0, 500).Select(_ => Acquire(core.Throttle, "bulk", big, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+        var smallCalls = Enumerable.Range(0, 5).Select(_ => Acquire(core.Throttle, "bulk", small, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+
+        // One more window: ten permits, alternating between the two jobs.
+        for (var i = 0; i < 10; i++)
+        {
+            core.FakeTime.Advance(TimeSpan.FromMilliseconds(100));
+            await Signals.SettleAsync();
+        }
+
+        await Task.WhenAll(smallCalls).Within();
+        Assert.InRange(bigCalls.Count(c => c.IsCompleted), 10, 16);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CancelledWhileWaitingForSlot_LeavesQueueAndRefundsBudget()
+    {
+        using var core = Harness(("Pipeline:Throttle:Lanes:x", "1"));
+        var job = core.Jobs.Start();
+        var holder = await Acquire(core.Throttle, "x", null, CancellationToken.None).Within();
+        using var cts = new CancellationTokenSource();
+        var waiting = Acquire(core.Throttle, "x", job, cts.Token);
+        await Signals.SettleAsync();
+        Assert.Equal(1, job.Budget.Used);
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Within());
+        Assert.Equal(0, job.Budget.Used);
+        Assert.Equal(0, core.Throttle.GetSnapshot().Lanes.Single(l => l.Lane == "x").Waiting);
+        holder.Dispose();
+        Assert.Equal(0, core.Throttle.GetSnapshot().Lanes.Single(l => l.Lane == "x").InUse);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CancelledWhileWaitingForPermit_FreesItsLaneSlot()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "1"));
+        using var first = await Acquire(core.Throttle, "spotify", null, CancellationToken.None).Within();
+        using var cts = new CancellationTokenSource();
+        var waiting = Acquire(core.Throttle, "spotify", null, cts.Token);
+        await Signals.SettleAsync();
+        Assert.Equal(2, core.Throttle.GetSnapshot().Lanes.Single(l => l.Lane == "spotify").InUse);
+        Assert.Equal(1, core.Throttle.GetSnapshot().QueueLength);
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Within());
+        var snapshot = core.Throttle.GetSnapshot();
+        Assert.Equal(0, snapshot.QueueLength);
+        Assert.Equal(1, snapshot.Lanes.Single(l => l.Lane == "spotify").InUse);
+    }
+
+    [Fact]
+    public async Task GetSnapshot_AfterStarts_ReportsConfiguredAndAchievedRate()
+    {
+        using var core = Harness();
+        for (var i = 0; i < 10; i++)
+        {
+            (await Acquire(core.Throttle, "lastfm", null, CancellationToken.None)).Dispose();
+        }
+
+        var snapshot = core.Throttle.GetSnapshot();
+        Assert.Equal(ThrottlePolicy.SlidingWindow, snapshot.Policy);
+        Assert.Equal(40, snapshot.ConfiguredRate);
+        Assert.Equal(10, snapshot.AchievedRate);
+
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, core.Throttle.GetSnapshot().StartedInWindow);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_TokenBucketPolicy_BurstThenRate()
+    {
+        using var core = Harness(("Pipeline:Throttle:Policy", "TokenBucket"), ("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Burst", "3"), ("Pipeline:Throttle:Lanes:bulk", "100"));
+        var leases = Enumerable.Range(0, 5).Select(_ => Acquire(core.Throttle, "bulk", null, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+        Assert.Equal(3, leases.Count(l => l.IsCompleted));
+
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(100));
+        await Signals.UntilAsync(() => leases.Count(l => l.IsCompleted) == 4);
+        await Signals.SettleAsync();
+        Assert.Equal(4, leases.Count(l => l.IsCompleted));
+    }
+}
