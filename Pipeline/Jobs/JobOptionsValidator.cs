@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 
 namespace Pipeline.Jobs;
 
@@ -14,7 +15,7 @@ internal sealed class JobOptionsValidator : IValidateOptions<JobOptions>
     public ValidateOptionsResult Validate(string? name, JobOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
-        builder.AddResult(_annotations.Validate(name, options));
+        builder.AddAnnotated(JobOptions.Section, _annotations.Validate(name, options), options);
         if (options.Deadline <= TimeSpan.Zero || options.Deadline > TimeSpan.FromDays(1))
         {
             builder.AddError($"{JobOptions.Section}:Deadline = {options.Deadline} must be greater than 0 and at most 1.00:00:00.");

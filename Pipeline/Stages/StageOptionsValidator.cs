@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 
 namespace Pipeline.Stages;
 
@@ -18,14 +19,7 @@ internal sealed class StageOptionsValidator : IValidateOptions<StageOptions>
     {
         var builder = new ValidateOptionsResultBuilder();
         var key = $"{Section}:{name}";
-        var annotations = _annotations.Validate(name, options);
-        if (annotations.Failed)
-        {
-            foreach (var failure in annotations.Failures)
-            {
-                builder.AddError($"{key}: {failure}");
-            }
-        }
+        builder.AddAnnotated(key, _annotations.Validate(name, options), options);
 
         if (options.MaxDegreeOfParallelism > options.Capacity)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 
 namespace Pipeline.Throttling;
 
@@ -14,7 +15,7 @@ internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOption
     public ValidateOptionsResult Validate(string? name, ThrottleOptions options)
     {
         var builder = new ValidateOptionsResultBuilder();
-        builder.AddResult(_annotations.Validate(name, options));
+        builder.AddAnnotated(ThrottleOptions.Section, _annotations.Validate(name, options), options);
         const string S = ThrottleOptions.Section;
 
         if (options.Window <= TimeSpan.Zero || options.Window > TimeSpan.FromHours(1))

@@ -1,0 +1,71 @@
+using Pipeline.Jobs;
+using Pipeline.Stages;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Core.Jobs;
+
+public sealed class JobRegistryTests : IDisposable
+{
+    private readonly CoreHarness _core = new(new Dictionary<string, string?> { ["Pipeline:Jobs:Deadline"] = "00:00:10", ["Pipeline:Jobs:DeadLetterLimit"] = "2" });
+
+    public void Dispose() => _core.Dispose();
+
+    [Fact]
+    public void Start_Defaults_RandomIdConfiguredDeadlineAndBudget()
+    {
+        var job = _core.Jobs.Start();
+
+        Assert.Matches("^[0-9a-f]{32}$", job.Id);
+        Assert.NotEqual(job.Id, _core.Jobs.Start().Id);
+        Assert.Equal(CoreHarness.Epoch.AddSeconds(10), job.Deadline);
+        Assert.Equal(950, job.Budget.Limit);
+        Assert.True(_core.Jobs.TryGet(job.Id, out var found));
+        Assert.Same(job, found);
+    }
+
+    [Fact]
+    public void Deadline_Passed_JobStopsOnTheFakeClock()
+    {
+        var job = _core.Jobs.Start();
+
+        _core.FakeTime.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(job.IsStopped);
+        _core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(job.IsStopped);
+        Assert.True(job.IsPastDeadline);
+        Assert.True(job.CancellationToken.IsCancellationRequested);
+        Assert.Null(job.Outcome); // the owner decides the outcome (timeout) and ends it
+    }
+
+    [Fact]
+    public void End_Completed_RemovedFromRegistryAndItsItemsDroppedAtTheNextStage()
+    {
+        var stage = _core.Stages.Create<int, int>("next", (v, _, _) => ValueTask.FromResult(v));
+        var job = _core.Jobs.Start();
+
+        _core.Jobs.End(job, JobOutcome.Completed);
+        var offered = stage.Offer(new StageItem<int>(job, 1));
+
+        Assert.False(_core.Jobs.TryGet(job.Id, out _));
+        Assert.True(offered.Accepted);
+        Assert.Equal(new StageCounts(1, 1, 0, 0, 0, 1), job.GetStageCounts()["next"]);
+        Assert.Equal(0, stage.InStage);
+    }
+
+    [Fact]
+    public void DeadLetters_BeyondTheLimit_CountedNotKept()
+    {
+        var stage = _core.Stages.Create<int, int>("s", (v, _, _) => new ValueTask<int>(new TaskCompletionSource<int>().Task),
+            new StageOptions { Capacity = 1, MaxDegreeOfParallelism = 1, Overflow = OverflowPolicy.Shed, FairShare = false });
+        var job = _core.Jobs.Start();
+
+        for (var i = 0; i < 6; i++)
+        {
+            stage.Offer(new StageItem<int>(job, i));
+        }
+
+        Assert.Equal(5, job.DeadLetters.TotalCount);
+        Assert.Equal(["1", "2"], job.DeadLetters.Snapshot().Select(d => d.Item));
+    }
+}

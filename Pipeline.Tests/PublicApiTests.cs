@@ -1,0 +1,12 @@
+using Pipeline.Tests.Support;
+using Snapshooter.Xunit;
+
+namespace Pipeline.Tests;
+
+/// <summary>Each assembly's public surface under a snapshot: a change to it is a .snap diff to approve.</summary>
+public sealed class PublicApiTests
+{
+    [Fact]
+    public void Core_PublicSurface_MatchesSnapshot() =>
+        Snapshot.Match(PublicApi.Lines(typeof(PipelineServiceCollectionExtensions).Assembly));
+}
