@@ -24,6 +24,7 @@ public sealed class HostEndpointsTests(WebApplicationFactory<Program> factory) :
 
         var snapshot = await client.GetFromJsonAsync<JsonElement>(new Uri("/v1/throttle", UriKind.Relative));
 
+        Assert.Equal("SlidingWindow", snapshot.GetProperty("policy").GetString());
         Assert.Equal(40, snapshot.GetProperty("limit").GetInt32());
         Assert.Equal(40, snapshot.GetProperty("configuredRate").GetDouble());
         var lanes = snapshot.GetProperty("lanes").EnumerateArray().ToDictionary(l => l.GetProperty("lane").GetString()!, l => l.GetProperty("limit").GetInt32());
