@@ -1,14 +1,17 @@
 using System.Text.Json.Serialization;
 using Pipeline;
 using Pipeline.Host;
+using Pipeline.Host.Sandbox;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UsePipelineDefaults();
 builder.Services.AddPipelineCore();
+builder.Services.AddSandbox();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
 var app = builder.Build();
 app.MapPipelineEndpoints();
+app.MapSandbox();
 app.Run();
 
 /// <summary>The host's entry point, visible to WebApplicationFactory in tests.</summary>

@@ -1,0 +1,51 @@
+namespace Pipeline.Host.Sandbox;
+
+/// <summary>Maps the sandbox's fake upstreams under <c>/sandbox</c>.</summary>
+public static class SandboxEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps Spotify (<c>/sandbox/spotify-accounts/api/token</c>, <c>/sandbox/spotify/v1/…</c>), Deezer
+    /// (<c>/sandbox/deezer/…</c>), Last.fm (<c>/sandbox/lastfm/2.0/</c>) and the request log (<c>GET /sandbox/requests</c>).
+    /// </summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <returns>The route builder.</returns>
+    public static IEndpointRouteBuilder MapSandbox(this IEndpointRouteBuilder endpoints)
+    {
+        var sandbox = endpoints.MapGroup("/sandbox").ExcludeFromDescription();
+        sandbox.MapGet("/requests", (SandboxRequestLog log, string? upstream) => TypedResults.Ok(log.Snapshot(upstream)));
+        sandbox.MapDelete("/requests", (SandboxRequestLog log) =>
+        {
+            log.Clear();
+            return TypedResults.NoContent();
+        });
+
+        var accounts = Logged(sandbox.MapGroup("/spotify-accounts"), SpotifySandbox.Upstream);
+        accounts.MapPost("/api/token", (SpotifySandbox s, HttpRequest r, IFormCollection form) => s.Token(r, form)).DisableAntiforgery();
+        var spotify = Logged(sandbox.MapGroup("/spotify/v1"), SpotifySandbox.Upstream);
+        spotify.MapGet("/search", (SpotifySandbox s, HttpRequest r, CancellationToken ct) => s.SearchAsync(r, ct));
+        spotify.MapGet("/audio-features", (SpotifySandbox s, HttpRequest r, CancellationToken ct) => s.AudioFeaturesAsync(r, ct));
+
+        var deezer = Logged(sandbox.MapGroup("/deezer"), DeezerSandbox.Upstream);
+        deezer.MapGet("/search", (DeezerSandbox s, HttpRequest r, CancellationToken ct) => s.SearchAsync(r, ct));
+        deezer.MapGet("/track/{id}", (DeezerSandbox s, string id, CancellationToken ct) => s.TrackAsync(id, ct));
+
+        var lastfm = Logged(sandbox.MapGroup("/lastfm/2.0"), LastFmSandbox.Upstream);
+        lastfm.MapGet("/", (LastFmSandbox s, HttpRequest r, CancellationToken ct) => s.CallAsync(r, ct));
+        return endpoints;
+    }
+
+    // Every request a fake upstream serves is logged with its arrival time, so tests can check the rate from outside.
+    private static RouteGroupBuilder Logged(RouteGroupBuilder group, string upstream)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var services = context.HttpContext.RequestServices;
+            var at = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var result = await next(context);
+            var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : context.HttpContext.Response.StatusCode;
+            services.GetRequiredService<SandboxRequestLog>().Add(new SandboxRequest(upstream, SandboxReply.LoggedPath(context.HttpContext.Request), status, at));
+            return result;
+        });
+        return group;
+    }
+}

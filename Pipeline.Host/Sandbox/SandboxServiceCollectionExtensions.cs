@@ -1,0 +1,22 @@
+using Pipeline.Host.Sandbox.Catalog;
+
+namespace Pipeline.Host.Sandbox;
+
+/// <summary>Registers the offline sandbox.</summary>
+public static class SandboxServiceCollectionExtensions
+{
+    /// <summary>Adds the sandbox's fake upstreams, its catalog (loaded once, on first use) and its request log.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddSandbox(this IServiceCollection services)
+    {
+        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
+        services.AddSingleton(_ => MusicCatalog.LoadShipped());
+        services.AddSingleton(sp => new SandboxRequestLog(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SandboxOptions>>().Value.RequestLogCapacity));
+        services.AddSingleton<SandboxGate>();
+        services.AddSingleton<SpotifySandbox>();
+        services.AddSingleton<DeezerSandbox>();
+        services.AddSingleton<LastFmSandbox>();
+        return services;
+    }
+}
