@@ -1,0 +1,43 @@
+using System.Net;
+using Pipeline.Throttling;
+
+namespace Pipeline.Stages.Upstreams;
+
+/// <summary>
+/// Puts every attempt of an upstream call through the shared throttle: lane slot, rate permit and one unit of the
+/// job's budget. The slot is held until the response is disposed (for a stream, until it ends); a 429 or 503
+/// with Retry-After pauses the lane for everyone.
+/// </summary>
+internal sealed class ThrottleHandler(Throttle throttle, string lane) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.TryGetValue(UpstreamRequest.Job, out var job);
+        var lease = (await throttle.AcquireAsync(lane, job, cancellationToken)).EnsureAcquired();
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+
+        if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && RetryAfter(response) is { } retryAfter)
+        {
+            throttle.PauseLane(lane, retryAfter);
+        }
+
+        response.Content = new LeasedContent(response.Content, lease);
+        return response;
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - (response.Headers.Date ?? date),
+        _ => null,
+    };
+}
