@@ -5,7 +5,8 @@ public static class SandboxEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps Spotify (<c>/sandbox/spotify-accounts/api/token</c>, <c>/sandbox/spotify/v1/…</c>), Deezer
-    /// (<c>/sandbox/deezer/…</c>), Last.fm (<c>/sandbox/lastfm/2.0/</c>) and the request log (<c>GET /sandbox/requests</c>).
+    /// (<c>/sandbox/deezer/…</c>), Last.fm (<c>/sandbox/lastfm/2.0/</c>), Anthropic (<c>/sandbox/anthropic/v1/messages</c>),
+    /// OpenAI-compatible (<c>/sandbox/openai/v1/chat/completions</c>) and the request log (<c>GET /sandbox/requests</c>).
     /// </summary>
     /// <param name="endpoints">The route builder.</param>
     /// <returns>The route builder.</returns>
@@ -31,6 +32,11 @@ public static class SandboxEndpointRouteBuilderExtensions
 
         var lastfm = Logged(sandbox.MapGroup("/lastfm/2.0"), LastFmSandbox.Upstream);
         lastfm.MapGet("/", (LastFmSandbox s, HttpRequest r, CancellationToken ct) => s.CallAsync(r, ct));
+
+        var anthropic = Logged(sandbox.MapGroup("/anthropic/v1"), LlmSandbox.AnthropicUpstream);
+        anthropic.MapPost("/messages", (LlmSandbox s, HttpRequest r, CancellationToken ct) => s.AnthropicAsync(r, ct));
+        var openai = Logged(sandbox.MapGroup("/openai/v1"), LlmSandbox.OpenAiUpstream);
+        openai.MapPost("/chat/completions", (LlmSandbox s, HttpRequest r, CancellationToken ct) => s.OpenAiAsync(r, ct));
         return endpoints;
     }
 

@@ -21,6 +21,15 @@ public sealed class SandboxOptions
     /// <summary>Last.fm: about 5 requests per second, then error 29.</summary>
     public UpstreamBehaviour LastFm { get; set; } = new() { MedianLatency = TimeSpan.FromMilliseconds(100), P95Latency = TimeSpan.FromMilliseconds(300), QuotaLimit = 25, QuotaWindow = TimeSpan.FromSeconds(5) };
 
+    /// <summary>Anthropic Messages: the time to first byte, 429 + retry-after past its quota, 529 overloaded as its error.</summary>
+    public UpstreamBehaviour Anthropic { get; set; } = new() { MedianLatency = TimeSpan.FromMilliseconds(400), P95Latency = TimeSpan.FromMilliseconds(1200), QuotaLimit = 50, QuotaWindow = TimeSpan.FromMinutes(1) };
+
+    /// <summary>OpenAI-compatible chat completions: as <see cref="Anthropic"/>, with OpenAI's error shapes.</summary>
+    public UpstreamBehaviour OpenAi { get; set; } = new() { MedianLatency = TimeSpan.FromMilliseconds(300), P95Latency = TimeSpan.FromMilliseconds(900), QuotaLimit = 60, QuotaWindow = TimeSpan.FromMinutes(1) };
+
+    /// <summary>How fast the sandbox model streams its answer, tokens per second; 0 for no pacing.</summary>
+    public double LlmTokensPerSecond { get; set; } = 80;
+
     /// <summary>Most results one Spotify search page may ask for (10 since the Feb-2026 development-mode change).</summary>
     public int SpotifySearchMaxLimit { get; set; } = 10;
 

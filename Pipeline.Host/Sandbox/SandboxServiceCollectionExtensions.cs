@@ -17,6 +17,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<SpotifySandbox>();
         services.AddSingleton<DeezerSandbox>();
         services.AddSingleton<LastFmSandbox>();
+        services.AddSingleton<LlmSandbox>();
         return services;
     }
 }

@@ -3,7 +3,10 @@ using Pipeline.Throttling;
 
 namespace Pipeline.Stages.Upstreams;
 
-/// <summary>A response body that holds its throttle lease (the lane slot) until it is disposed.</summary>
+/// <summary>
+/// A response body that holds its throttle lease (the lane slot) until it is disposed, or, when read as a stream, until
+/// that stream is disposed or read to its end: SDKs that stream a body do not always dispose the content.
+/// </summary>
 internal sealed class LeasedContent : HttpContent
 {
     private readonly HttpContent _inner;
@@ -25,9 +28,10 @@ internal sealed class LeasedContent : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
         _inner.CopyToAsync(stream, context, cancellationToken);
 
-    protected override Task<Stream> CreateContentReadStreamAsync() => _inner.ReadAsStreamAsync();
+    protected override async Task<Stream> CreateContentReadStreamAsync() => new LeasedStream(await _inner.ReadAsStreamAsync(), _lease);
 
-    protected override Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) => _inner.ReadAsStreamAsync(cancellationToken);
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+        new LeasedStream(await _inner.ReadAsStreamAsync(cancellationToken), _lease);
 
     protected override bool TryComputeLength(out long length)
     {

@@ -34,7 +34,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
         return services;
     }
 
-    private static IHttpClientBuilder Upstream(IHttpClientBuilder client, string lane, Func<UpstreamOptions, IServiceProvider, (Uri Real, string SandboxPath, bool HasKeys)> address)
+    internal static IHttpClientBuilder Upstream(IHttpClientBuilder client, string lane, Func<UpstreamOptions, IServiceProvider, (Uri Real, string SandboxPath, bool HasKeys)> address)
     {
         client.RemoveAllLoggers();
         client.ConfigureHttpClient((sp, http) =>

@@ -12,7 +12,7 @@ internal sealed class ThrottleHandler(Throttle throttle, string lane) : Delegati
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Options.TryGetValue(UpstreamRequest.Job, out var job);
+        var job = request.Options.TryGetValue(UpstreamRequest.Job, out var tagged) ? tagged : UpstreamRequest.Current;
         var lease = (await throttle.AcquireAsync(lane, job, cancellationToken)).EnsureAcquired();
         HttpResponseMessage response;
         try

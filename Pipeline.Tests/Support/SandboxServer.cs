@@ -35,12 +35,13 @@ internal sealed class SandboxServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var defaults = new Dictionary<string, string?>();
-        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm" })
+        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
         {
             defaults[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
             defaults[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
         }
 
+        defaults["Pipeline:Sandbox:LlmTokensPerSecond"] = "0";
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton(time ?? TimeProvider.System);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Host.Sandbox;
 using Pipeline.Jobs;
+using Pipeline.Stages.Llm;
 using Pipeline.Stages.Upstreams;
 using Pipeline.Throttling;
 
@@ -47,6 +48,7 @@ internal sealed class UpstreamHarness : IAsyncDisposable
             .AddSingleton<ISandboxAddress>(new FixedSandboxAddress(new Uri(sandbox.BaseAddress, "sandbox/")))
             .AddPipelineCore()
             .AddMusicUpstreams()
+            .AddLlm()
             .BuildServiceProvider();
         return new UpstreamHarness(sandbox, services);
     }

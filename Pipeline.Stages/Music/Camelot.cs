@@ -1,0 +1,45 @@
+namespace Pipeline.Stages.Music;
+
+/// <summary>The Camelot wheel: harmonic-mixing notation for a key and mode (8A = A minor, 8B = C major).</summary>
+public static class Camelot
+{
+    // Index: pitch class 0 (C) .. 11 (B).
+    private static readonly int[] Major = [8, 3, 10, 5, 12, 7, 2, 9, 4, 11, 6, 1];
+    private static readonly int[] Minor = [5, 12, 7, 2, 9, 4, 11, 6, 1, 8, 3, 10];
+
+    /// <summary>The Camelot code of a Spotify key (0–11, -1 none) and mode (1 major, 0 minor), or null.</summary>
+    /// <param name="key">Pitch class.</param>
+    /// <param name="mode">1 major, 0 minor.</param>
+    /// <returns>E.g. <c>8A</c>.</returns>
+    public static string? From(int key, int mode) =>
+        key is < 0 or > 11 ? null : mode == 1 ? $"{Major[key]}B" : $"{Minor[key]}A";
+
+    /// <summary>Steps between two codes on the wheel: 0 same, 1 adjacent or relative (a smooth mix), more is a clash.</summary>
+    /// <param name="a">A code such as 8A.</param>
+    /// <param name="b">Another code.</param>
+    /// <returns>The distance, or 6 when either is unknown.</returns>
+    public static int Distance(string? a, string? b)
+    {
+        if (!TryParse(a, out var na, out var la) || !TryParse(b, out var nb, out var lb))
+        {
+            return 6;
+        }
+
+        var around = Math.Abs(na - nb);
+        around = Math.Min(around, 12 - around);
+        return around + (la == lb ? 0 : 1);
+    }
+
+    private static bool TryParse(string? code, out int number, out char letter)
+    {
+        number = 0;
+        letter = ' ';
+        if (code is not { Length: 2 or 3 } || !int.TryParse(code.AsSpan(0, code.Length - 1), out number) || number is < 1 or > 12)
+        {
+            return false;
+        }
+
+        letter = code[^1];
+        return letter is 'A' or 'B';
+    }
+}
