@@ -2,15 +2,17 @@ using System.Text.Json.Serialization;
 using Pipeline;
 using Pipeline.Host;
 using Pipeline.Host.Sandbox;
+using Pipeline.Stages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UsePipelineDefaults();
-builder.Services.AddPipelineCore();
+builder.Services.AddPipelineCore().AddMusicStages();
 builder.Services.AddSandbox();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
 var app = builder.Build();
 app.MapPipelineEndpoints();
+app.UseSandbox();
 app.MapSandbox();
 app.Run();
 

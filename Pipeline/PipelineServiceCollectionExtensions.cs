@@ -40,4 +40,16 @@ public static class PipelineServiceCollectionExtensions
             sp.GetRequiredService<StageMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptionsMonitor<StageOptions>>()));
         return services;
     }
+
+    /// <summary>Sets a stage's built-in options; <c>Pipeline:Stages:{name}</c> in configuration still overrides each value.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The stage.</param>
+    /// <param name="configure">Sets the defaults.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddStageDefaults(this IServiceCollection services, string name, Action<StageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(new StageDefaults(name, configure));
+        return services;
+    }
 }

@@ -40,16 +40,40 @@ public static class SandboxEndpointRouteBuilderExtensions
         return endpoints;
     }
 
+    private static readonly object ArrivedKey = new();
+
+    /// <summary>
+    /// Stamps each sandbox request's arrival before routing and endpoint work (whose first run is slowed by JIT), so
+    /// the request log's rate view is the one a real upstream would have. Call before <see cref="MapSandbox"/>.
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The application.</returns>
+    public static IApplicationBuilder UseSandbox(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var time = app.ApplicationServices.GetRequiredService<TimeProvider>();
+        return app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/sandbox", StringComparison.Ordinal))
+            {
+                context.Items[ArrivedKey] = time.GetUtcNow();
+            }
+
+            return next(context);
+        });
+    }
+
     // Every request a fake upstream serves is logged with its arrival time, so tests can check the rate from outside.
     private static RouteGroupBuilder Logged(RouteGroupBuilder group, string upstream)
     {
         group.AddEndpointFilter(async (context, next) =>
         {
             var services = context.HttpContext.RequestServices;
-            var at = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var time = services.GetRequiredService<TimeProvider>();
+            var at = context.HttpContext.Items[ArrivedKey] is DateTimeOffset arrived ? arrived : time.GetUtcNow();
             var result = await next(context);
             var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : context.HttpContext.Response.StatusCode;
-            services.GetRequiredService<SandboxRequestLog>().Add(new SandboxRequest(upstream, SandboxReply.LoggedPath(context.HttpContext.Request), status, at));
+            services.GetRequiredService<SandboxRequestLog>().Add(new SandboxRequest(upstream, SandboxReply.LoggedPath(context.HttpContext.Request), status, at, time.GetUtcNow()));
             return result;
         });
         return group;

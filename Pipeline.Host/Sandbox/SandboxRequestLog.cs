@@ -7,7 +7,8 @@ namespace Pipeline.Host.Sandbox;
 /// <param name="Path">Path and query, secrets removed.</param>
 /// <param name="Status">HTTP status sent.</param>
 /// <param name="At">When the request arrived.</param>
-public sealed record SandboxRequest(string Upstream, string Path, int Status, DateTimeOffset At);
+/// <param name="Finished">When its handler returned (for a stream: when the stream began).</param>
+public sealed record SandboxRequest(string Upstream, string Path, int Status, DateTimeOffset At, DateTimeOffset Finished);
 
 /// <summary>Every request the sandbox served, bounded, oldest dropped first: the outside view of upstream traffic.</summary>
 internal sealed class SandboxRequestLog(int capacity)

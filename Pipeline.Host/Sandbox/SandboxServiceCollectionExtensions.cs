@@ -18,6 +18,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<DeezerSandbox>();
         services.AddSingleton<LastFmSandbox>();
         services.AddSingleton<LlmSandbox>();
+        services.AddSingleton<Pipeline.Stages.Upstreams.ISandboxAddress, KestrelSandboxAddress>();
         return services;
     }
 }

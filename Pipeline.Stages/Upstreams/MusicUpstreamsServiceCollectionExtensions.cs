@@ -37,6 +37,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
     internal static IHttpClientBuilder Upstream(IHttpClientBuilder client, string lane, Func<UpstreamOptions, IServiceProvider, (Uri Real, string SandboxPath, bool HasKeys)> address)
     {
         client.RemoveAllLoggers();
+        client.ConfigurePrimaryHttpMessageHandler(SendStamp.Handler);
         client.ConfigureHttpClient((sp, http) =>
         {
             var options = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value;

@@ -17,6 +17,7 @@ internal sealed class ThrottleHandler(Throttle throttle, string lane) : Delegati
         HttpResponseMessage response;
         try
         {
+            SendStamp.Arm(lease);
             response = await base.SendAsync(request, cancellationToken);
         }
         catch

@@ -48,6 +48,7 @@ internal sealed class SandboxServer : IAsyncDisposable
         builder.Services.AddSandbox();
         builder.Services.AddSingleton(Catalog);
         var app = builder.Build();
+        app.UseSandbox();
         app.MapSandbox();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Host.Sandbox;
 using Pipeline.Jobs;
-using Pipeline.Stages.Llm;
+using Pipeline.Stages;
 using Pipeline.Stages.Upstreams;
 using Pipeline.Throttling;
 
@@ -13,10 +13,13 @@ internal sealed class UpstreamHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private UpstreamHarness(SandboxServer sandbox, ServiceProvider services)
+    private readonly TempDirectory _storage;
+
+    private UpstreamHarness(SandboxServer sandbox, ServiceProvider services, TempDirectory storage)
     {
         Sandbox = sandbox;
         _services = services;
+        _storage = storage;
     }
 
     public SandboxServer Sandbox { get; }
@@ -33,12 +36,14 @@ internal sealed class UpstreamHarness : IAsyncDisposable
     public static async Task<UpstreamHarness> StartAsync(IReadOnlyDictionary<string, string?>? sandboxSettings = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var sandbox = await SandboxServer.StartAsync(sandboxSettings);
+        var storage = new TempDirectory();
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Pipeline:Throttle:Limit"] = "1000",
                 ["Pipeline:Upstreams:Resilience:RetryDelay"] = "00:00:00.010",
                 ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = "00:00:05",
+                ["Pipeline:Storage:Directory"] = storage.Path,
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
@@ -47,16 +52,16 @@ internal sealed class UpstreamHarness : IAsyncDisposable
             .AddLogging()
             .AddSingleton<ISandboxAddress>(new FixedSandboxAddress(new Uri(sandbox.BaseAddress, "sandbox/")))
             .AddPipelineCore()
-            .AddMusicUpstreams()
-            .AddLlm()
+            .AddMusicStages()
             .BuildServiceProvider();
-        return new UpstreamHarness(sandbox, services);
+        return new UpstreamHarness(sandbox, services, storage);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
         await Sandbox.DisposeAsync();
+        _storage.Dispose();
     }
 
     private sealed record FixedSandboxAddress(Uri BaseAddress) : ISandboxAddress;

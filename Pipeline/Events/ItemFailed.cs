@@ -7,7 +7,8 @@ namespace Pipeline.Events;
 /// <param name="Reason">The closed-set reason, e.g. <c>budget_exhausted</c> or <c>error</c>.</param>
 /// <param name="Detail">A human-readable detail.</param>
 /// <param name="Item">The item, as text.</param>
-public sealed record ItemFailed(string JobId, DateTimeOffset At, string Stage, string Reason, string? Detail, string Item) : PipelineEvent(JobId, At)
+/// <param name="Upstream">The upstream whose call failed, when one did; the item may then go on without that field.</param>
+public sealed record ItemFailed(string JobId, DateTimeOffset At, string Stage, string Reason, string? Detail, string Item, string? Upstream = null) : PipelineEvent(JobId, At)
 {
     /// <inheritdoc />
     public override string Type => "item.failed";

@@ -12,7 +12,10 @@ public sealed class JobContext : IDisposable
     private readonly CancellationTokenSource _cancellation;
     private readonly ConcurrentDictionary<string, JobStageCounters> _stages = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly Lock _idleLock = new();
+    private TaskCompletionSource _idle = NewIdle(completed: true);
     private int _outcome = -1;
+    private int _inFlight;
 
     internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, int deadLetterCapacity, IPipelineEventSink events)
     {
@@ -56,6 +59,34 @@ public sealed class JobContext : IDisposable
     /// <summary>How the job ended, or null while it runs.</summary>
     public JobOutcome? Outcome => Volatile.Read(ref _outcome) is var o and >= 0 ? (JobOutcome)o : null;
 
+    /// <summary>Items of this job held by any stage now.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_idleLock)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when none of the job's items is in any stage (at once if none is now), after the stages have
+    /// published their events about them. Exact: a stage takes an item's outputs before that item ends, so the count
+    /// cannot touch zero while work remains.
+    /// </summary>
+    public Task WhenIdle
+    {
+        get
+        {
+            lock (_idleLock)
+            {
+                return _idle.Task;
+            }
+        }
+    }
+
     /// <summary>Per-stage counts of this job's items, by stage name.</summary>
     /// <returns>A snapshot.</returns>
     public IReadOnlyDictionary<string, StageCounts> GetStageCounts() =>
@@ -83,6 +114,42 @@ public sealed class JobContext : IDisposable
     }
 
     internal DateTimeOffset Now() => _time.GetUtcNow();
+
+    internal void Entered()
+    {
+        lock (_idleLock)
+        {
+            if (_inFlight++ == 0)
+            {
+                _idle = NewIdle(completed: false);
+            }
+        }
+    }
+
+    internal void Left()
+    {
+        TaskCompletionSource? idle = null;
+        lock (_idleLock)
+        {
+            if (--_inFlight == 0)
+            {
+                idle = _idle;
+            }
+        }
+
+        idle?.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewIdle(bool completed)
+    {
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            idle.SetResult();
+        }
+
+        return idle;
+    }
 
     /// <inheritdoc />
     public override string ToString() => Id;

@@ -55,11 +55,15 @@ public sealed class JobRegistry
     /// <returns>True when found.</returns>
     public bool TryGet(string id, out JobContext job) => _jobs.TryGetValue(id, out job!);
 
-    /// <summary>Ends a job once: cancels its remaining work and counts the outcome. Later calls do nothing.</summary>
+    /// <summary>
+    /// Ends a job once: cancels its remaining work, counts the outcome and publishes its terminal <see cref="JobEnded"/>.
+    /// Later calls do nothing.
+    /// </summary>
     /// <param name="job">The job.</param>
     /// <param name="outcome">How it ended.</param>
+    /// <param name="reason">Why, for failures.</param>
     /// <returns>True when this call ended it.</returns>
-    public bool End(JobContext job, JobOutcome outcome)
+    public bool End(JobContext job, JobOutcome outcome, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (!job.TryEnd(outcome))
@@ -69,6 +73,7 @@ public sealed class JobRegistry
 
         _jobs.TryRemove(job.Id, out _);
         _metrics.Ended(outcome);
+        job.Events.Publish(new JobEnded(job.Id, job.Now(), outcome, reason));
         return true;
     }
 

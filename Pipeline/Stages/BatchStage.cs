@@ -142,6 +142,12 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
         {
             var item = live[i];
             var result = results[i];
+            if (item.Job.IsStopped)
+            {
+                End(item, ItemOutcome.Cancelled, worked: true);
+                continue;
+            }
+
             if (result.Outcome != ItemOutcome.Passed)
             {
                 End(item, ItemOutcome.Failed, result.Reason ?? "error", result.Detail, worked: true);

@@ -76,7 +76,7 @@ public abstract class Stage<TIn> : IStageGauges
             return Refuse(item, counters, ShedReason.StageClosed);
         }
 
-        if (!TryReserve(counters))
+        if (!TryReserve(item.Job, counters))
         {
             return Refuse(item, counters, ShedReason.JobShare);
         }
@@ -89,7 +89,7 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         counters.Unaccepted();
-        Release(counters);
+        Release(item.Job, counters);
         return Refuse(item, counters, IsClosed ? ShedReason.StageClosed : ShedReason.QueueFull);
     }
 
@@ -111,7 +111,7 @@ public abstract class Stage<TIn> : IStageGauges
             return new ValueTask<OfferResult>(dropped);
         }
 
-        if (!IsClosed && TryReserve(counters))
+        if (!IsClosed && TryReserve(item.Job, counters))
         {
             counters.Accepted();
             if (TryPost(item))
@@ -120,7 +120,7 @@ public abstract class Stage<TIn> : IStageGauges
             }
 
             counters.Unaccepted();
-            Release(counters);
+            Release(item.Job, counters);
         }
 
         return WaitAsync(item, counters, cancellationToken);
@@ -208,6 +208,9 @@ public abstract class Stage<TIn> : IStageGauges
             job.DeadLetters.Add(new DeadLetter(Name, outcome.ToTag(), reason, what, detail, at));
             job.Events.Publish(new ItemFailed(job.Id, at, Name, reason, detail, what));
         }
+
+        // Last: events about the item precede the drained signal.
+        item.Job.Left();
     }
 
     /// <summary>Maps what stage work threw to the item's outcome and reason.</summary>
@@ -232,7 +235,7 @@ public abstract class Stage<TIn> : IStageGauges
 
             // Taken before the check, so an item leaving in between still wakes this producer.
             var room = counters.RoomFreed();
-            if (TryReserve(counters))
+            if (TryReserve(item.Job, counters))
             {
                 break;
             }
@@ -249,7 +252,7 @@ public abstract class Stage<TIn> : IStageGauges
         catch (OperationCanceledException)
         {
             counters.Unaccepted();
-            Release(counters);
+            Release(item.Job, counters);
             throw;
         }
 
@@ -259,7 +262,7 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         counters.Unaccepted();
-        Release(counters);
+        Release(item.Job, counters);
         return Refuse(item, counters, ShedReason.StageClosed);
     }
 
@@ -279,12 +282,13 @@ public abstract class Stage<TIn> : IStageGauges
         counters.Offered();
         counters.Accepted();
         Interlocked.Increment(ref _inStage);
+        item.Job.Entered();
         _metrics.Offered(Name, OfferResult.Taken);
         End(item, ItemOutcome.Cancelled);
         return OfferResult.Taken;
     }
 
-    private bool TryReserve(JobStageCounters counters)
+    private bool TryReserve(JobContext job, JobStageCounters counters)
     {
         var held = counters.Reserve();
         if (held == 1)
@@ -303,12 +307,14 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         Interlocked.Increment(ref _inStage);
+        job.Entered();
         return true;
     }
 
-    private void Release(JobStageCounters counters)
+    private void Release(JobContext job, JobStageCounters counters)
     {
         Interlocked.Decrement(ref _inStage);
+        job.Left();
         if (counters.Unreserve() == 0)
         {
             Interlocked.Decrement(ref _activeJobs);

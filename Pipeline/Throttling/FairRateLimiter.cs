@@ -136,8 +136,28 @@ internal abstract class FairRateLimiter : RateLimiter
         }
     }
 
+    /// <summary>
+    /// The call under <paramref name="lease"/> actually went out at <paramref name="sentAt"/>, later than its grant:
+    /// count its start from then, so the upstream, which sees sends, never sees more than the limit in a window.
+    /// </summary>
+    public void Restamp(ThrottleRateLease lease, long sentAt)
+    {
+        lock (_lock)
+        {
+            RestampCore(lease.Sequence, sentAt);
+        }
+    }
+
     /// <summary>Takes the permits and records their start when the policy has them at <paramref name="now"/>.</summary>
     protected abstract bool TryTake(int permitCount, long now);
+
+    /// <summary>The number of the last permit taken, for <see cref="Restamp"/>.</summary>
+    protected virtual long LastSequence => 0;
+
+    /// <summary>Moves permit <paramref name="sequence"/>'s start to <paramref name="sentAt"/> if that is later.</summary>
+    protected virtual void RestampCore(long sequence, long sentAt)
+    {
+    }
 
     /// <summary>The earliest timestamp at which <see cref="TryTake"/> would succeed, at least <paramref name="now"/>.</summary>
     protected abstract long NextAvailable(int permitCount, long now);
@@ -198,7 +218,7 @@ internal abstract class FairRateLimiter : RateLimiter
     {
         _successful++;
         _lastActivity = now;
-        return ThrottleRateLease.Granted(now);
+        return ThrottleRateLease.Granted(now, LastSequence);
     }
 
     private TimeSpan EstimateRetryAfter(int permitCount, long now)

@@ -10,6 +10,7 @@ internal sealed class SlidingLogRateLimiter : FairRateLimiter
     private readonly long[] _starts;
     private int _next;
     private int _count;
+    private long _sequence;
 
     public SlidingLogRateLimiter(TimeProvider time, int limit, TimeSpan window, int queueLimit)
         : base(time, window, queueLimit)
@@ -36,9 +37,35 @@ internal sealed class SlidingLogRateLimiter : FairRateLimiter
             _starts[_next] = now;
             _next = (_next + 1) % _starts.Length;
             _count = Math.Min(_count + 1, _starts.Length);
+            _sequence++;
         }
 
         return true;
+    }
+
+    protected override long LastSequence => _sequence;
+
+    protected override void RestampCore(long sequence, long sentAt)
+    {
+        // Permits still in the log are the last _count; older ones no longer bound anything.
+        var back = _sequence - sequence;
+        if (back < 0 || back >= _count)
+        {
+            return;
+        }
+
+        // Raise this start and any later one below it: the log stays sorted, and a start only ever moves later,
+        // which can delay a grant but never let one through early.
+        for (var i = (int)back; i >= 0; i--)
+        {
+            var index = (_next - 1 - i + _starts.Length) % _starts.Length;
+            if (_starts[index] >= sentAt)
+            {
+                break;
+            }
+
+            _starts[index] = sentAt;
+        }
     }
 
     protected override long NextAvailable(int permitCount, long now)

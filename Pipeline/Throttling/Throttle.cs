@@ -29,8 +29,8 @@ public sealed class Throttle : IDisposable
         _metrics = metrics;
         _limiter = _options.Policy switch
         {
-            ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Window, _options.QueueLimit),
-            ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Window, _options.Burst ?? _options.Limit, _options.QueueLimit),
+            ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Window + _options.SafetyMargin, _options.QueueLimit),
+            ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Window + _options.SafetyMargin, _options.Burst ?? _options.Limit, _options.QueueLimit),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Policy, "Unknown throttle policy."),
         };
         foreach (var lane in _options.Lanes.Keys)
@@ -105,6 +105,7 @@ public sealed class Throttle : IDisposable
         }
 
         var slot = SlotKind.None;
+        ThrottleRateLease? granted = null;
         try
         {
             // Slot before permit: a permit burnt while waiting for a slot is rate lost for good.
@@ -131,6 +132,7 @@ public sealed class Throttle : IDisposable
                 }
 
                 using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken);
+                granted = (ThrottleRateLease)permit;
                 if (permit is ThrottleRateLease { IsAcquired: false } refused)
                 {
                     ReleaseSlot(scope, holder, gate, slot);
@@ -155,7 +157,8 @@ public sealed class Throttle : IDisposable
         var waited = _time.GetElapsedTime(started);
         _metrics.Granted(lane, waited);
         scope.Held = true;
-        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot));
+        var sequence = granted!;
+        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot), () => _limiter.Restamp(sequence, _time.GetTimestamp()));
     }
 
     private ThrottleLease Refuse(LaneScope scope, string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)

@@ -7,14 +7,17 @@ namespace Pipeline.Throttling;
 public sealed class ThrottleLease : IDisposable
 {
     private readonly Action<ThrottleLease>? _release;
+    private readonly Action? _sent;
     private int _disposed;
+    private int _marked;
 
-    internal ThrottleLease(string lane, TimeSpan waited, Action<ThrottleLease> release)
+    internal ThrottleLease(string lane, TimeSpan waited, Action<ThrottleLease> release, Action sent)
     {
         Lane = lane;
         Waited = waited;
         IsAcquired = true;
         _release = release;
+        _sent = sent;
     }
 
     internal ThrottleLease(string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter, Action<ThrottleLease>? release)
@@ -44,6 +47,19 @@ public sealed class ThrottleLease : IDisposable
     /// <returns>This lease.</returns>
     public ThrottleLease EnsureAcquired() =>
         IsAcquired ? this : throw new ThrottleRejectedException(Lane, Reason, RetryAfter);
+
+    /// <summary>
+    /// Reports that the call's request has just gone out on the wire. Its start then counts from now rather than
+    /// from the grant, so the upstream never sees more than the limit in a window even when sending lagged (a new
+    /// connection, a cold start). Only the first report counts.
+    /// </summary>
+    public void MarkSent()
+    {
+        if (Interlocked.Exchange(ref _marked, 1) == 0)
+        {
+            _sent?.Invoke();
+        }
+    }
 
     /// <summary>Frees the lane slot.</summary>
     public void Dispose()

@@ -18,6 +18,13 @@ public sealed class ThrottleOptions
     /// <summary>The rate window. Default 1 second.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Extra spacing added to <see cref="Window"/> when starts are spaced, so the upstream, which sees each request a
+    /// little after its permit, still never counts more than <see cref="Limit"/> in any window. Default 10 ms (≥ 99% of
+    /// the rate at a 1 s window).
+    /// </summary>
+    public TimeSpan SafetyMargin { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Token-bucket capacity (only with <see cref="ThrottlePolicy.TokenBucket"/>); defaults to <see cref="Limit"/>.</summary>
     [Range(1, 1_000_000)]
     public int? Burst { get; set; }

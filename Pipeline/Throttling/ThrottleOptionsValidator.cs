@@ -23,6 +23,11 @@ internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOption
             builder.AddError($"{S}:Window = {options.Window} must be greater than 0 and at most 01:00:00.");
         }
 
+        if (options.SafetyMargin < TimeSpan.Zero || options.SafetyMargin >= options.Window)
+        {
+            builder.AddError($"{S}:SafetyMargin = {options.SafetyMargin} must be at least 0 and less than {S}:Window = {options.Window}.");
+        }
+
         if (options.Burst is not null && options.Policy != ThrottlePolicy.TokenBucket)
         {
             builder.AddError($"{S}:Burst = {options.Burst} applies only to {S}:Policy = TokenBucket (it is {options.Policy}).");

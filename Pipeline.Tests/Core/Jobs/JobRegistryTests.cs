@@ -54,6 +54,39 @@ public sealed class JobRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task WhenIdle_ItemsFlowThroughTwoStages_CompletesOnlyWhenTheLastHasLeft()
+    {
+        using var real = new CoreHarness(time: TimeProvider.System);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = real.Stages.CreateMany<int, int>("expand", Expand);
+        first.LinkTo(real.Stages.Create<int, int>("slow", async (v, _, _) =>
+        {
+            await gate.Task;
+            return v;
+        }, new StageOptions { Capacity = 16, MaxDegreeOfParallelism = 1, FairShare = false }));
+        var job = real.Jobs.Start();
+        Assert.True(job.WhenIdle.IsCompleted); // nothing in flight yet
+
+        await first.OfferAsync(new StageItem<int>(job, 3), CancellationToken.None);
+        await Signals.UntilAsync(() => job.GetStageCounts().TryGetValue("slow", out var c) && c.Accepted == 3);
+
+        Assert.False(job.WhenIdle.IsCompleted);
+        gate.SetResult();
+        await job.WhenIdle.Within();
+        Assert.Equal(0, job.InFlight);
+        Assert.Equal(3, job.GetStageCounts()["slow"].Passed);
+
+        static async IAsyncEnumerable<int> Expand(int n, JobContext job, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await Task.Yield();
+                yield return i;
+            }
+        }
+    }
+
+    [Fact]
     public void DeadLetters_BeyondTheLimit_CountedNotKept()
     {
         var stage = _core.Stages.Create<int, int>("s", (v, _, _) => new ValueTask<int>(new TaskCompletionSource<int>().Task),

@@ -10,8 +10,9 @@ public sealed class ThrottleTests
     private static async Task<ThrottleLease> Acquire(Throttle throttle, string lane, JobContext? job, CancellationToken cancellationToken) =>
         await throttle.AcquireAsync(lane, job, cancellationToken);
 
+    // Exact schedules: no safety margin unless a test asks for one.
     private static CoreHarness Harness(params (string Key, string Value)[] settings) =>
-        new(settings.ToDictionary(s => s.Key, s => (string?)s.Value), time: null);
+        new(settings.Prepend((Key: "Pipeline:Throttle:SafetyMargin", Value: "00:00:00")).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => (string?)g.Last().Value), time: null);
 
     [Fact]
     public async Task AcquireAsync_LaneFull_WaitsForSlotWithoutTakingAPermit()
@@ -186,6 +187,40 @@ public sealed class ThrottleTests
 
         core.FakeTime.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(0, core.Throttle.GetSnapshot().StartedInWindow);
+    }
+
+    [Fact]
+    public async Task MarkSent_RequestWentOutLate_NextWindowCountsFromTheSend()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "2"), ("Pipeline:Throttle:Lanes:bulk", "100"));
+        var first = await Acquire(core.Throttle, "bulk", null, CancellationToken.None);
+        var second = await Acquire(core.Throttle, "bulk", null, CancellationToken.None);
+
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(300));
+        first.MarkSent(); // its connection took 300 ms
+        second.MarkSent();
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(700));
+        var third = Acquire(core.Throttle, "bulk", null, CancellationToken.None);
+        await Signals.SettleAsync();
+
+        Assert.False(third.IsCompleted); // a window after the grants, but not after the sends
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.True((await third.Within()).IsAcquired);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_SafetyMargin_SpacesStartsByWindowPlusMargin()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "1"), ("Pipeline:Throttle:SafetyMargin", "00:00:00.050"));
+        using var first = await Acquire(core.Throttle, "x", null, CancellationToken.None);
+        var second = Acquire(core.Throttle, "y", null, CancellationToken.None);
+
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await Signals.SettleAsync();
+        Assert.False(second.IsCompleted);
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.True((await second.Within()).IsAcquired);
     }
 
     [Fact]

@@ -1,0 +1,108 @@
+using Pipeline.Jobs;
+using Pipeline.Stages.Music;
+using Pipeline.Stages.Upstreams;
+
+namespace Pipeline.Stages.Enrichment;
+
+/// <summary>
+/// The audio-features stage: Spotify audio features for micro-batches of up to 100 tracks (one call per job in the
+/// batch, so each job pays for its own), falling back to Deezer's BPM and gain for tracks Spotify has none for, or
+/// for every track while the endpoint answers 403/404 (closed to apps registered after Nov 2024).
+/// </summary>
+internal sealed class AudioFeaturesWork(SpotifyClient spotify, DeezerLookup deezer, UpstreamCalls calls, TimeProvider time)
+{
+    public const string Stage = "audio-features";
+
+    private const string Kind = "spotify.features";
+
+    private static readonly TimeSpan ClosedRecheck = TimeSpan.FromMinutes(10);
+
+    private long _closedUntilTicks;
+
+    public async ValueTask<IReadOnlyList<ItemResult<Track>>> RunAsync(IReadOnlyList<StageItem<Track>> batch, CancellationToken cancellationToken)
+    {
+        var results = new ItemResult<Track>[batch.Count];
+        foreach (var group in batch.Select((item, i) => (item, i)).GroupBy(p => p.item.Job))
+        {
+            var job = group.Key;
+            try
+            {
+                var features = await FeaturesAsync([.. group.Select(p => p.item.Value)], job);
+                foreach (var (item, i) in group)
+                {
+                    results[i] = ItemResult.Ok(await WithBpmAsync(item.Value, features.GetValueOrDefault(item.Value.Id), job));
+                }
+            }
+            catch (OperationCanceledException) when (job.IsStopped)
+            {
+                foreach (var (_, i) in group)
+                {
+                    results[i] = ItemResult.Fail<Track>("cancelled"); // the stage records these as cancelled
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private async Task<Dictionary<string, AudioFeatures?>> FeaturesAsync(IReadOnlyList<Track> tracks, JobContext job)
+    {
+        var features = new Dictionary<string, AudioFeatures?>(StringComparer.Ordinal);
+        var misses = new List<Track>();
+        foreach (var track in tracks)
+        {
+            var (found, cached) = await calls.Cache.GetAsync<AudioFeatures>(Kind, track.Id, job.CancellationToken);
+            if (found)
+            {
+                features[track.Id] = cached;
+            }
+            else
+            {
+                misses.Add(track);
+            }
+        }
+
+        if (misses.Count == 0 || time.GetUtcNow().UtcTicks < Interlocked.Read(ref _closedUntilTicks))
+        {
+            return features;
+        }
+
+        try
+        {
+            // One call for all of this job's misses in the batch (at most 100 ids).
+            var fetched = await spotify.GetAudioFeaturesAsync([.. misses.Select(t => t.Id)], job, job.CancellationToken);
+            for (var i = 0; i < misses.Count; i++)
+            {
+                features[misses[i].Id] = fetched[i];
+                await calls.Cache.SetAsync(Kind, misses[i].Id, fetched[i], job.CancellationToken);
+            }
+        }
+        catch (UpstreamException e) when (e.Reason is "forbidden" or "not_found")
+        {
+            // Closed to this app: every track falls back to Deezer; ask Spotify again later, not per batch.
+            Interlocked.Exchange(ref _closedUntilTicks, (time.GetUtcNow() + ClosedRecheck).UtcTicks);
+        }
+        catch (Exception e) when (e is UpstreamException or Pipeline.Throttling.ThrottleRejectedException)
+        {
+            foreach (var track in misses)
+            {
+                calls.Failed(job, Stage, SpotifyClient.Lane, e, track);
+            }
+        }
+
+        return features;
+    }
+
+    private async Task<Track> WithBpmAsync(Track track, AudioFeatures? features, JobContext job)
+    {
+        if (features is not null)
+        {
+            return track with { Features = features, Bpm = features.Tempo, BpmSource = "spotify", Camelot = Camelot.From(features.Key, features.Mode) };
+        }
+
+        var fallback = await deezer.FindAsync(track, Stage, job);
+        return fallback?.Bpm is { } bpm
+            ? track with { Bpm = bpm, BpmSource = "deezer", Gain = fallback.Gain, DeezerRank = fallback.Rank }
+            : track with { Gain = fallback?.Gain, DeezerRank = fallback?.Rank };
+    }
+}

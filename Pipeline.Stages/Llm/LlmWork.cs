@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Pipeline.Jobs;
+using Pipeline.Stages.Events;
+using Pipeline.Stages.Music;
+using Pipeline.Stages.Search;
+using Pipeline.Stages.Upstreams;
+
+namespace Pipeline.Stages.Llm;
+
+/// <summary>The llm stage: one streamed model call per job that orders its tracks into a set and explains each transition.</summary>
+internal sealed class LlmWork(IChatClient chat, TimeProvider time)
+{
+    public const string Stage = "llm";
+
+    private const string Instructions =
+        "You are a club DJ. Order the candidate tracks into one set that fits the request: a smooth BPM progression and " +
+        "harmonically compatible keys (Camelot wheel: same number, ±1, or the A/B swap). List every track once as " +
+        "'n. Artist – Title (BPM, key)' and after each, one line on how to mix into the next.";
+
+    public async ValueTask<string> RunAsync(SetDraft draft, JobContext job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = new StringBuilder();
+            using (UpstreamRequest.Use(job))
+            {
+                await foreach (var update in chat.GetStreamingResponseAsync([new(ChatRole.System, Instructions), new(ChatRole.User, Prompt(draft))], cancellationToken: cancellationToken))
+                {
+                    if (!string.IsNullOrEmpty(update.Text))
+                    {
+                        text.Append(update.Text);
+                        job.Events.Publish(new LlmDelta(job.Id, time.GetUtcNow(), update.Text));
+                    }
+                }
+            }
+
+            var answer = text.ToString();
+            job.Events.Publish(new LlmCompleted(job.Id, time.GetUtcNow(), answer));
+            draft.Done.TrySetResult(answer);
+            return answer;
+        }
+        catch (OperationCanceledException e)
+        {
+            draft.Done.TrySetCanceled(e.CancellationToken);
+            throw;
+        }
+        catch (Exception e)
+        {
+            var failure = e as UpstreamException ?? new UpstreamException("llm", "upstream_error", e.Message, e);
+            draft.Done.TrySetException(failure);
+            throw new ItemFailedException("llm_" + failure.Reason, failure.Message, e);
+        }
+    }
+
+    private static string Prompt(SetDraft draft)
+    {
+        var prompt = new StringBuilder();
+        prompt.Append("Request: ").Append(draft.Request.Prompt.ReplaceLineEndings(" ")).Append('\n');
+        if (PromptQueries.TargetBpm(draft.Request.Prompt) is { } bpm)
+        {
+            prompt.Append(CultureInfo.InvariantCulture, $"Target tempo: {bpm:0} BPM\n");
+        }
+
+        prompt.Append("Candidates:\n").Append(SetTable.Write(draft.Tracks.Select(t => new SetTable.Row(t.Index, t.ToString(), t.Bpm, t.Camelot, t.Features?.Energy, t.Tags))));
+        return prompt.ToString();
+    }
+}

@@ -1,0 +1,51 @@
+using Pipeline.Events;
+using Pipeline.Jobs;
+using Pipeline.Stages.Caching;
+using Pipeline.Stages.Upstreams;
+using Pipeline.Throttling;
+
+namespace Pipeline.Stages.Music;
+
+/// <summary>
+/// Best-effort upstream calls for the music stages: the cache first (a hit takes no permit and no budget), and a
+/// failed call becomes an <c>item.failed</c> event naming stage, upstream and reason while the item goes on.
+/// </summary>
+internal sealed class UpstreamCalls(UpstreamCache cache, TimeProvider time)
+{
+    public UpstreamCache Cache => cache;
+
+    public async Task<T?> TryAsync<T>(JobContext job, string stage, string upstream, string kind, string key, object item, Func<Task<T?>> fetch, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (found, cached) = await cache.GetAsync<T>(kind, key, cancellationToken);
+        if (found)
+        {
+            return cached;
+        }
+
+        try
+        {
+            var value = await fetch();
+            await cache.SetAsync(kind, key, value, cancellationToken);
+            return value;
+        }
+        catch (Exception e) when (e is UpstreamException or ThrottleRejectedException)
+        {
+            Failed(job, stage, upstream, e, item);
+            return null;
+        }
+    }
+
+    /// <summary>Reports a failed call; the item goes on without what it would have given.</summary>
+    public void Failed(JobContext job, string stage, string upstream, Exception failure, object item)
+    {
+        var reason = failure switch
+        {
+            UpstreamException u => u.Reason,
+            ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } => "budget_exhausted",
+            ThrottleRejectedException t => "throttle_" + t.Reason.ToTag(),
+            _ => "error",
+        };
+        job.Events.Publish(new ItemFailed(job.Id, time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
+    }
+}

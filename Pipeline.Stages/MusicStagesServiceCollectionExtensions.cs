@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Pipeline.Jobs;
+using Pipeline.Stages.Caching;
+using Pipeline.Stages.Enrichment;
+using Pipeline.Stages.Llm;
+using Pipeline.Stages.Music;
+using Pipeline.Stages.Search;
+using Pipeline.Stages.Upstreams;
+
+namespace Pipeline.Stages;
+
+/// <summary>Registers the music pipeline on the core.</summary>
+public static class MusicStagesServiceCollectionExtensions
+{
+    /// <summary>The configuration key of the folder for the cache file (and the host's job store). Default <c>data</c>.</summary>
+    public const string StorageDirectoryKey = "Pipeline:Storage:Directory";
+
+    /// <summary>
+    /// Adds the upstream clients, the model seam, the LiteDB answer cache and <see cref="SetPipeline"/>, with stage
+    /// defaults (audio-features batches 100 ids within 50 ms; enrichment works 16 tracks at once) that
+    /// <c>Pipeline:Stages:{name}</c> overrides. Needs <c>AddPipelineCore()</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddMusicStages(this IServiceCollection services)
+    {
+        services.AddMusicUpstreams().AddLlm();
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section);
+        services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
+        services.AddStageDefaults(AudioFeaturesWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism, o.BatchSize, o.BatchMaxWait) = (400, 2, 100, TimeSpan.FromMilliseconds(50)));
+        services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 16));
+        services.AddStageDefaults(LlmWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
+
+        services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton(sp =>
+        {
+            var directory = sp.GetService<IConfiguration>()?[StorageDirectoryKey] is { Length: > 0 } d ? d : "data";
+            var options = sp.GetRequiredService<IOptions<CacheOptions>>();
+            return new UpstreamCache(Path.Combine(directory, options.Value.Path), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CacheMetrics>());
+        });
+        services.TryAddSingleton<UpstreamCalls>();
+        services.TryAddSingleton<DeezerLookup>();
+        services.TryAddSingleton<JobTracks>();
+        services.TryAddSingleton<SearchWork>();
+        services.TryAddSingleton<AudioFeaturesWork>();
+        services.TryAddSingleton<EnrichmentWork>();
+        services.TryAddSingleton<LlmWork>();
+        services.TryAddSingleton(sp => new SetPipeline(
+            sp.GetRequiredService<StageFactory>(),
+            sp.GetRequiredService<SearchWork>(),
+            sp.GetRequiredService<AudioFeaturesWork>(),
+            sp.GetRequiredService<EnrichmentWork>(),
+            sp.GetRequiredService<LlmWork>(),
+            sp.GetRequiredService<JobRegistry>(),
+            sp.GetRequiredService<JobTracks>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<SetPipelineOptions>>()));
+        return services;
+    }
+}

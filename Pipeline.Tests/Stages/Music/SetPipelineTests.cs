@@ -1,0 +1,145 @@
+using Pipeline.Events;
+using Pipeline.Jobs;
+using Pipeline.Stages.Events;
+using Pipeline.Stages.Music;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Stages.Music;
+
+/// <summary>Whole jobs on real sockets: run alone, so other test classes' CPU load does not distort the upstream's view.</summary>
+[Collection(nameof(SerialTests))]
+public sealed class SetPipelineTests
+{
+    private static readonly string[] TrackUpstreams = ["spotify", "deezer", "lastfm"];
+    private static readonly string[] AllUpstreams = ["spotify", "deezer", "lastfm", "anthropic"];
+
+    // The upstream counts arrivals, which trail sends by network and server-side jitter: the margin absorbs it.
+    private static readonly Dictionary<string, string?> Throttle20 = new() { ["Pipeline:Throttle:Limit"] = "20", ["Pipeline:Throttle:SafetyMargin"] = "00:00:00.100" };
+
+    private static async Task<(JobOutcome Outcome, RecordingSink Events)> RunAsync(UpstreamHarness upstreams, SetRequest request)
+    {
+        var sink = new RecordingSink();
+        var job = upstreams.Jobs.Start(sink);
+        var outcome = await upstreams.Get<SetPipeline>().RunAsync(job, request).Within();
+        return (outcome, sink);
+    }
+
+    [Fact]
+    public async Task RunAsync_HouseSet_TracksFoundEnrichedThenStreamedSetAndOneTerminalEvent()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("a 124 BPM sunset house set", TrackCount: 12));
+
+        var events = sink.Events.ToList();
+        Assert.Equal(JobOutcome.Completed, outcome);
+        Assert.Equal(12, events.OfType<TrackFound>().Count());
+        var enriched = events.OfType<TrackEnriched>().Select(e => e.Track).ToList();
+        Assert.Equal(12, enriched.Count);
+        Assert.All(enriched, t => Assert.NotNull(t.Bpm));
+        Assert.All(enriched, t => Assert.NotNull(t.Camelot));
+        Assert.All(enriched, t => Assert.NotEmpty(t.Tags));
+        Assert.True(events.OfType<LlmDelta>().Count() > 20);
+        var completed = Assert.Single(events.OfType<LlmCompleted>());
+        Assert.Equal(string.Concat(events.OfType<LlmDelta>().Select(d => d.Text)), completed.Text);
+        Assert.All(enriched, t => Assert.Contains(t.Title, completed.Text));
+        var terminal = Assert.IsType<JobEnded>(events[^1]);
+        Assert.Equal("job.completed", terminal.Type);
+        Assert.Single(events.OfType<JobEnded>());
+        Assert.Empty(events.OfType<ItemFailed>());
+    }
+
+    [Fact]
+    public async Task RunAsync_Sandbox_NoUpstreamSeesMoreThanTheLimitInAnySlidingSecondNorALaneOverItsSize()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+
+        await RunAsync(upstreams, new SetRequest("big room party", TrackCount: 20));
+
+        var all = AllUpstreams.SelectMany(upstreams.Requests).ToList();
+        var max = SlidingWindows.MaxInAnyWindow(all.Select(r => r.At.UtcTicks), TimeSpan.TicksPerSecond);
+        Assert.True(max <= 20, $"{max} requests in one sliding second; limit 20");
+        Assert.True(all.Count > 40, $"{all.Count} requests");
+        foreach (var (lane, size) in new[] { ("deezer", 10), ("lastfm", 10), ("spotify", 5) })
+        {
+            var overlap = MaxOverlap(upstreams.Requests(lane));
+            Assert.True(overlap <= size, $"{lane}: {overlap} requests at once; lane size {size}");
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_SameJobTwice_SecondMakesNoTrackCalls()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+        var request = new SetRequest("deep house for a sunset", TrackCount: 10);
+        await RunAsync(upstreams, request);
+        var before = TrackUpstreams.Sum(l => upstreams.Requests(l).Count);
+
+        var (outcome, sink) = await RunAsync(upstreams, request);
+
+        Assert.Equal(JobOutcome.Completed, outcome);
+        Assert.Equal(10, sink.Events.OfType<TrackEnriched>().Count());
+        Assert.Equal(before, TrackUpstreams.Sum(l => upstreams.Requests(l).Count));
+        Assert.Equal(2, upstreams.Requests("anthropic").Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_SpotifyFeaturesClosed_DeezerBpmFallbackUsed()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(
+            new Dictionary<string, string?> { ["Pipeline:Sandbox:SpotifyAudioFeaturesForbidden"] = "true", ["Pipeline:Sandbox:DeezerBpmMissingRate"] = "0" },
+            Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("rock road trip", TrackCount: 8));
+
+        Assert.Equal(JobOutcome.Completed, outcome);
+        var tracks = sink.Events.OfType<TrackEnriched>().Select(e => e.Track).ToList();
+        Assert.Equal(8, tracks.Count);
+        Assert.All(tracks, t => Assert.Equal(("deezer", (string?)null), (t.BpmSource, t.Camelot)));
+        Assert.All(tracks, t => Assert.InRange(t.Bpm!.Value, 30, 250));
+        Assert.Single(upstreams.Requests("spotify"), r => r.Status == 403);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeezerDown_ItemFailedEventsAndTheJobStillCompletes()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Pipeline:Sandbox:Deezer:ErrorRate"] = "1" }, Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("latin pop", TrackCount: 5));
+
+        Assert.Equal(JobOutcome.Completed, outcome);
+        var failures = sink.Events.OfType<ItemFailed>().ToList();
+        Assert.NotEmpty(failures);
+        Assert.All(failures, f => Assert.Equal(("deezer", "upstream_5xx"), (f.Upstream, f.Reason)));
+        Assert.Equal(5, sink.Events.OfType<TrackEnriched>().Count());
+        Assert.All(sink.Events.OfType<TrackEnriched>(), e => Assert.Null(e.Track.Gain));
+    }
+
+    [Fact]
+    public async Task RunAsync_BudgetTooSmall_JobGoesOnWithWhatItHas()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: new Dictionary<string, string?> { ["Pipeline:Throttle:Limit"] = "50", ["Pipeline:Jobs:CallBudget"] = "8" });
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("trap", TrackCount: 10));
+
+        var failures = sink.Events.OfType<ItemFailed>().ToList();
+        Assert.Contains(failures, f => f.Reason == "budget_exhausted");
+        Assert.Equal(10, sink.Events.OfType<TrackEnriched>().Count());
+        Assert.IsType<JobEnded>(sink.Events.Last());
+        Assert.Equal(JobOutcome.Failed, outcome); // no budget left for the model call
+        Assert.Equal("llm_upstream_error", ((JobEnded)sink.Events.Last()).Reason);
+    }
+
+    private static int MaxOverlap(IReadOnlyList<Pipeline.Host.Sandbox.SandboxRequest> requests)
+    {
+        var edges = requests.SelectMany(r => new[] { (r.At.UtcTicks, 1), (r.Finished.UtcTicks, -1) }).OrderBy(e => e.Item1).ThenBy(e => e.Item2);
+        int current = 0, max = 0;
+        foreach (var (_, delta) in edges)
+        {
+            current += delta;
+            max = Math.Max(max, current);
+        }
+
+        return max;
+    }
+}
