@@ -24,16 +24,24 @@ internal sealed class LlmWork(IChatClient chat, TimeProvider time)
         try
         {
             var text = new StringBuilder();
+            ChatFinishReason? finish = null;
             using (UpstreamRequest.Use(job))
             {
                 await foreach (var update in chat.GetStreamingResponseAsync([new(ChatRole.System, Instructions), new(ChatRole.User, Prompt(draft))], cancellationToken: cancellationToken))
                 {
+                    finish = update.FinishReason ?? finish;
                     if (!string.IsNullOrEmpty(update.Text))
                     {
                         text.Append(update.Text);
                         job.Events.Publish(new LlmDelta(job.Id, time.GetUtcNow(), update.Text));
                     }
                 }
+            }
+
+            // A stream that ends without a finish reason was cut off (no message_stop, no [DONE]): not a whole set.
+            if (finish is null)
+            {
+                throw new UpstreamException("llm", "stream_cut", $"The model's stream ended after {text.Length} characters without finishing.");
             }
 
             var answer = text.ToString();

@@ -49,7 +49,8 @@ internal sealed class ErrorBodyHandler(Func<JsonElement, (HttpStatusCode Status,
         JsonElement body;
         try
         {
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
+            // From the buffered bytes: reading the content's stream here would leave it at its end for the client.
+            using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
             body = document.RootElement.Clone();
         }
         catch (JsonException)

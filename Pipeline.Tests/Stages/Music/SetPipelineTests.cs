@@ -115,6 +115,38 @@ public sealed class SetPipelineTests
         Assert.All(sink.Events.OfType<TrackEnriched>(), e => Assert.Null(e.Track.Gain));
     }
 
+    [Theory]
+    [InlineData("Anthropic")]
+    [InlineData("OpenAi")]
+    public async Task RunAsync_ModelStreamCutOff_JobFailsAfterTheDeltasItGot(string provider)
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(
+            new Dictionary<string, string?> { [$"Pipeline:Sandbox:{provider}:MalformedRate"] = "1" },
+            new Dictionary<string, string?>(Throttle20) { ["Pipeline:Llm:Provider"] = provider });
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("edm", TrackCount: 4));
+
+        Assert.Equal(JobOutcome.Failed, outcome);
+        Assert.NotEmpty(sink.Events.OfType<LlmDelta>());
+        Assert.Empty(sink.Events.OfType<LlmCompleted>());
+        Assert.Contains(sink.Events.OfType<ItemFailed>(), f => f.Stage == "llm" && f.Reason == "llm_stream_cut");
+        var terminal = Assert.IsType<JobEnded>(sink.Events.Last());
+        Assert.Equal("llm_stream_cut", terminal.Reason);
+    }
+
+    [Fact]
+    public async Task RunAsync_LastFmSendsBrokenJson_ItemFailedMalformedAndTheJobCompletes()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Pipeline:Sandbox:LastFm:MalformedRate"] = "1" }, Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("neo soul", TrackCount: 4));
+
+        Assert.Equal(JobOutcome.Completed, outcome);
+        Assert.Contains(sink.Events.OfType<ItemFailed>(), f => (f.Upstream, f.Reason) == ("lastfm", "malformed"));
+        Assert.All(sink.Events.OfType<TrackEnriched>(), e => Assert.Empty(e.Track.Tags));
+        Assert.Equal(4, sink.Events.OfType<TrackEnriched>().Count());
+    }
+
     [Fact]
     public async Task RunAsync_BudgetTooSmall_JobGoesOnWithWhatItHas()
     {
