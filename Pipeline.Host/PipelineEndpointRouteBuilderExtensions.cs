@@ -1,3 +1,4 @@
+using Pipeline.Host.Jobs;
 using Pipeline.Throttling;
 
 namespace Pipeline.Host;
@@ -5,7 +6,7 @@ namespace Pipeline.Host;
 /// <summary>Maps the host's HTTP endpoints.</summary>
 public static class PipelineEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and <c>GET /v1/throttle</c> (the shared throttle's snapshot).</summary>
+    /// <summary>Maps the job API, <c>/health/live</c>, <c>/health/ready</c> and <c>GET /v1/throttle</c> (the shared throttle's snapshot).</summary>
     /// <param name="endpoints">The route builder.</param>
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapPipelineEndpoints(this IEndpointRouteBuilder endpoints)
@@ -14,6 +15,7 @@ public static class PipelineEndpointRouteBuilderExtensions
         endpoints.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
         endpoints.MapGet("/health/ready", () => TypedResults.Ok(new { status = "ready" }));
         endpoints.MapGet("/v1/throttle", (Throttle throttle) => TypedResults.Ok(throttle.GetSnapshot()));
+        endpoints.MapJobEndpoints();
         return endpoints;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Pipeline;
 using Pipeline.Host;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Sandbox;
 using Pipeline.Stages;
 
@@ -8,9 +9,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UsePipelineDefaults();
 builder.Services.AddPipelineCore().AddMusicStages();
 builder.Services.AddSandbox();
+builder.Services.AddJobApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 
 var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapPipelineEndpoints();
 app.UseSandbox();
 app.MapSandbox();

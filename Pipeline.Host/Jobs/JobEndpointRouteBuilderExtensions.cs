@@ -1,0 +1,92 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Pipeline.Host.Streaming;
+
+namespace Pipeline.Host.Jobs;
+
+/// <summary>The job API: start, stream (resumable), inspect and cancel jobs.</summary>
+public static class JobEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps <c>POST /v1/jobs</c>, <c>GET /v1/jobs/{id}/events</c>, <c>GET /v1/jobs/{id}</c> and <c>DELETE /v1/jobs/{id}</c>.</summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <returns>The route builder.</returns>
+    public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var jobs = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
+        jobs.MapPost("/", Start).WithName("StartJob");
+        jobs.MapGet("/{id}/events", Events).WithName("JobEvents");
+        jobs.MapGet("/{id}", Snapshot).WithName("GetJob");
+        jobs.MapDelete("/{id}", Cancel).WithName("CancelJob");
+        return endpoints;
+    }
+
+    private static Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult> Start(
+        JobRequest? request, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
+    {
+        if (request is null)
+        {
+            return TypedResults.Problem("A JSON body with a prompt is required.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var errors = request.Validate();
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var job = jobs.Start(request);
+        if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted), options.Value, time);
+        }
+
+        var id = job.Context.Id;
+        return TypedResults.Accepted($"/v1/jobs/{id}", new JobAcceptedResponse(id, "running", $"/v1/jobs/{id}/events"));
+    }
+
+    private static Results<SseStreamResult, ProblemHttpResult> Events(
+        string id, string? lastEventId, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
+    {
+        if (!jobs.TryGet(id, out var job))
+        {
+            return NotFound(id);
+        }
+
+        // Browsers send the header on their own reconnects; the query parameter serves a fresh EventSource.
+        var resume = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? lastEventId;
+        var after = 0L;
+        if (!string.IsNullOrEmpty(resume) && (!long.TryParse(resume, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after > job.Log.LastSequence))
+        {
+            return TypedResults.Problem($"Last-Event-ID '{Printable(resume)}' is not an event id of this job (0–{job.Log.LastSequence}).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
+        }
+
+        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted), options.Value, time);
+    }
+
+    private static Results<Ok<JobSnapshot>, ProblemHttpResult> Snapshot(string id, JobService jobs) =>
+        jobs.TryGet(id, out var job) ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
+
+    private static Results<Accepted<JobSnapshot>, ProblemHttpResult> Cancel(string id, JobService jobs)
+    {
+        if (!jobs.TryGet(id, out var job))
+        {
+            return NotFound(id);
+        }
+
+        jobs.Cancel(job);
+        return TypedResults.Accepted($"/v1/jobs/{id}", JobSnapshot.Of(job));
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem($"No job with id '{Printable(id)}'.", statusCode: StatusCodes.Status404NotFound, title: "Job not found");
+
+    // Echoed input stays printable and short.
+    private static string Printable(string text) => new([.. text.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
+}
+
+/// <summary>The answer to <c>POST /v1/jobs</c> without an event-stream Accept header.</summary>
+/// <param name="Id">The job's id.</param>
+/// <param name="Status">Its state.</param>
+/// <param name="Events">Where its event stream is.</param>
+public sealed record JobAcceptedResponse(string Id, string Status, string Events);

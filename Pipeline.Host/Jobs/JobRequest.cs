@@ -1,0 +1,40 @@
+namespace Pipeline.Host.Jobs;
+
+/// <summary>The body of <c>POST /v1/jobs</c>.</summary>
+/// <param name="Prompt">What to build a set from, 1–2000 characters.</param>
+/// <param name="TrackCount">Candidate tracks, 1–200; default 30.</param>
+/// <param name="SeedTracks">Up to 20 seeds, "Artist - Title" or a title.</param>
+/// <param name="Detach">Keep running when nobody listens.</param>
+public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnlyList<string>? SeedTracks = null, bool? Detach = null)
+{
+    /// <summary>Field errors by field name; empty when the request is valid.</summary>
+    /// <returns>The errors.</returns>
+    public Dictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(Prompt))
+        {
+            errors["prompt"] = ["The prompt is required and must not be blank."];
+        }
+        else if (Prompt.Length > 2000)
+        {
+            errors["prompt"] = [$"The prompt has {Prompt.Length} characters; at most 2000 are allowed."];
+        }
+
+        if (TrackCount is < 1 or > 200)
+        {
+            errors["trackCount"] = [$"trackCount = {TrackCount} must be between 1 and 200."];
+        }
+
+        if (SeedTracks is { Count: > 20 })
+        {
+            errors["seedTracks"] = [$"{SeedTracks.Count} seed tracks given; at most 20 are allowed."];
+        }
+        else if (SeedTracks?.Any(s => string.IsNullOrWhiteSpace(s) || s.Length > 200) == true)
+        {
+            errors["seedTracks"] = ["Each seed track must be 1–200 characters."];
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Pipeline.Events;
+using Pipeline.Stages.Events;
+using Pipeline.Stages.Music;
+
+namespace Pipeline.Host.Streaming;
+
+/// <summary>
+/// One job's event log and live view: every event gets the next sequence number (from 1, no gaps) and is
+/// serialized once as <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow
+/// live appends with no gap and no duplicate. Nothing is appended after the terminal event.
+/// </summary>
+internal sealed class JobLog : IPipelineEventSink
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    private readonly Lock _lock = new();
+    private readonly List<JobLogEntry> _entries = [];
+    private readonly SortedDictionary<int, Track> _tracks = [];
+    private readonly StringBuilder _llmText = new();
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public JobEnded? Ended { get; private set; }
+
+    public long LastSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public void Publish(PipelineEvent pipelineEvent)
+    {
+        TaskCompletionSource appended;
+        lock (_lock)
+        {
+            if (Ended is not null)
+            {
+                return; // the terminal event is always last
+            }
+
+            var seq = _entries.Count + 1;
+            var node = (JsonObject)JsonSerializer.SerializeToNode(pipelineEvent, pipelineEvent.GetType(), Json)!;
+            var json = new JsonObject { ["type"] = pipelineEvent.Type, ["jobId"] = pipelineEvent.JobId, ["seq"] = seq, ["at"] = pipelineEvent.At };
+            foreach (var (key, value) in node.ToList())
+            {
+                if (!json.ContainsKey(key))
+                {
+                    node.Remove(key);
+                    json[key] = value;
+                }
+            }
+
+            _entries.Add(new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(Json)));
+            Observe(pipelineEvent);
+            appended = _appended;
+            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        appended.TrySetResult();
+    }
+
+    /// <summary>Entries after <paramref name="after"/>, then live ones, until the terminal entry.</summary>
+    public async IAsyncEnumerable<JobLogEntry> ReadAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var next = (int)Math.Max(0, after);
+        while (true)
+        {
+            JobLogEntry[] batch;
+            Task appended;
+            bool ended;
+            lock (_lock)
+            {
+                batch = next < _entries.Count ? [.. _entries.Skip(next)] : [];
+                appended = _appended.Task;
+                ended = Ended is not null;
+            }
+
+            foreach (var entry in batch)
+            {
+                yield return entry;
+            }
+
+            next += batch.Length;
+            if (ended && batch.Length == 0)
+            {
+                yield break;
+            }
+
+            if (batch.Length == 0)
+            {
+                await appended.WaitAsync(cancellationToken);
+            }
+        }
+    }
+
+    public (IReadOnlyList<Track> Tracks, string LlmText) View()
+    {
+        lock (_lock)
+        {
+            return ([.. _tracks.Values], _llmText.ToString());
+        }
+    }
+
+    private void Observe(PipelineEvent e)
+    {
+        switch (e)
+        {
+            case TrackFound f:
+                _tracks.TryAdd(f.Track.Index, f.Track);
+                break;
+            case TrackEnriched t:
+                _tracks[t.Track.Index] = t.Track;
+                break;
+            case LlmDelta d:
+                _llmText.Append(d.Text);
+                break;
+            case JobEnded ended:
+                Ended = ended;
+                break;
+        }
+    }
+}
+
+/// <summary>One logged event: its sequence number (the SSE id), type and JSON.</summary>
+internal sealed record JobLogEntry(long Seq, string Type, string Json);

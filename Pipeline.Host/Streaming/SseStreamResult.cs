@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Pipeline.Host.Streaming;
+
+/// <summary>
+/// Writes a job's events as SSE with <see cref="SseFormatter"/> (one item at a time, flushed as written) and adds
+/// what it lacks: a <c>: ping</c> comment after a quiet <c>Heartbeat</c>, the proxy headers, the <c>retry:</c> hint.
+/// </summary>
+internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, StreamingOptions options, TimeProvider time) : IResult
+{
+    private static readonly byte[] Ping = Encoding.UTF8.GetBytes(": ping\n\n");
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var cancellationToken = httpContext.RequestAborted;
+        await response.Body.FlushAsync(cancellationToken);
+
+        await using var items = entries.GetAsyncEnumerator(cancellationToken);
+        var first = true;
+        var next = items.MoveNextAsync().AsTask();
+        try
+        {
+            while (true)
+            {
+                using var quiet = new CancellationTokenSource();
+                var heartbeat = Task.Delay(options.Heartbeat, time, quiet.Token);
+                if (await Task.WhenAny(next, heartbeat) == heartbeat)
+                {
+                    await response.Body.WriteAsync(Ping, cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    continue;
+                }
+
+                await quiet.CancelAsync();
+                if (!await next)
+                {
+                    return;
+                }
+
+                var entry = items.Current;
+                var item = new SseItem<string>(entry.Json, entry.Type)
+                {
+                    EventId = entry.Seq.ToString(CultureInfo.InvariantCulture),
+                    ReconnectionInterval = first ? options.Retry : null,
+                };
+                first = false;
+                await SseFormatter.WriteAsync(One(item), response.Body, cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+                next = items.MoveNextAsync().AsTask();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; it resumes with Last-Event-ID.
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> One(SseItem<string> item, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.CompletedTask;
+        yield return item;
+    }
+}

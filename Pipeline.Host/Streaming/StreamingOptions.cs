@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Host.Streaming;
+
+/// <summary>How job event streams are written.</summary>
+public sealed class StreamingOptions
+{
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string Section = "Pipeline:Streaming";
+
+    /// <summary>A <c>: ping</c> comment after this long without an event. Default 15 s.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The reconnection delay suggested to clients (<c>retry:</c>). Default 2 s.</summary>
+    public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a running job reports <c>stage.progress</c>. Default 1 s.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Finished jobs kept in memory for snapshots and replay. Default 1000.</summary>
+    [Range(1, 1_000_000)]
+    public int RetainedJobs { get; set; } = 1000;
+}
