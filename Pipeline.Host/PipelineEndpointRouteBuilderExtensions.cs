@@ -14,8 +14,19 @@ public static class PipelineEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
         endpoints.MapGet("/health/ready", () => TypedResults.Ok(new { status = "ready" }));
-        endpoints.MapGet("/v1/throttle", (Throttle throttle) => TypedResults.Ok(throttle.GetSnapshot()));
-        endpoints.MapJobEndpoints();
+        var api = endpoints.MapGroup("").AddEndpointFilter<Security.BearerTokenFilter>();
+        api.MapGet("/v1/throttle", (Throttle throttle) => TypedResults.Ok(throttle.GetSnapshot()));
+        api.MapJobEndpoints();
+        WarnWhenOpen(endpoints.ServiceProvider);
         return endpoints;
+    }
+
+    private static void WarnWhenOpen(IServiceProvider services)
+    {
+        if (!services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Security.AuthOptions>>().Value.Enabled)
+        {
+            var urls = services.GetRequiredService<IConfiguration>()[WebHostDefaults.ServerUrlsKey] ?? PipelineHostBuilderExtensions.DefaultUrl;
+            Security.HostLog.OpenApiOnLoopback(services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Host"), urls);
+        }
     }
 }

@@ -26,12 +26,28 @@ public static class PipelineHostBuilderExtensions
         var afterJson = sources.Select((s, i) => (s, i)).LastOrDefault(p => p.s is JsonConfigurationSource).i + 1;
         sources.Insert(afterJson, source);
 
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : DefaultUrl;
+        var auth = builder.Configuration.GetSection(Security.AuthOptions.Section).Get<Security.AuthOptions>() ?? new();
+        if (!auth.Enabled)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            // An open API is for this machine only: any other bind address becomes loopback, same port.
+            urls = string.Join(';', urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Loopback));
         }
 
+        builder.WebHost.UseUrls(urls);
         return builder;
+    }
+
+    private static string Loopback(string url)
+    {
+        var uri = new UriBuilder(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+        if (uri.Host is "127.0.0.1" or "localhost" or "[::1]" or "::1")
+        {
+            return url;
+        }
+
+        uri.Host = "127.0.0.1";
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private static string TuningFile(WebApplicationBuilder builder)

@@ -15,6 +15,9 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Convert
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
+app.UseRateLimiter();
+app.MapOpenApi();
 app.MapPipelineEndpoints();
 app.UseSandbox();
 app.MapSandbox();

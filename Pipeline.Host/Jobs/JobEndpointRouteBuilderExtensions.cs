@@ -13,8 +13,11 @@ public static class JobEndpointRouteBuilderExtensions
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        var admission = endpoints.ServiceProvider.GetRequiredService<IOptions<AdmissionOptions>>().Value;
         var jobs = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
-        jobs.MapPost("/", Start).WithName("StartJob");
+        jobs.MapPost("/", Start).WithName("StartJob")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(admission.MaxBodyBytes))
+            .RequireRateLimiting(JobApiServiceCollectionExtensions.StartJobPolicy);
         jobs.MapGet("/{id}/events", Events).WithName("JobEvents");
         jobs.MapGet("/{id}", Snapshot).WithName("GetJob");
         jobs.MapDelete("/{id}", Cancel).WithName("CancelJob");
@@ -35,7 +38,12 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.ValidationProblem(errors);
         }
 
-        var job = jobs.Start(request);
+        if (jobs.TryStart(request, Security.BearerTokenFilter.Client(http)) is not { } job)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy");
+        }
+
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
         {
             return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted), options.Value, time);
@@ -48,7 +56,7 @@ public static class JobEndpointRouteBuilderExtensions
     private static Results<SseStreamResult, ProblemHttpResult> Events(
         string id, string? lastEventId, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
     {
-        if (!jobs.TryGet(id, out var job))
+        if (!jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job))
         {
             return NotFound(id);
         }
@@ -64,12 +72,12 @@ public static class JobEndpointRouteBuilderExtensions
         return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted), options.Value, time);
     }
 
-    private static Results<Ok<JobSnapshot>, ProblemHttpResult> Snapshot(string id, JobService jobs) =>
-        jobs.TryGet(id, out var job) ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
+    private static Results<Ok<JobSnapshot>, ProblemHttpResult> Snapshot(string id, HttpContext http, JobService jobs) =>
+        jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job) ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
 
-    private static Results<Accepted<JobSnapshot>, ProblemHttpResult> Cancel(string id, JobService jobs)
+    private static Results<Accepted<JobSnapshot>, ProblemHttpResult> Cancel(string id, HttpContext http, JobService jobs)
     {
-        if (!jobs.TryGet(id, out var job))
+        if (!jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job))
         {
             return NotFound(id);
         }

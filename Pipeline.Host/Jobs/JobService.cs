@@ -7,24 +7,43 @@ using Pipeline.Stages.Music;
 namespace Pipeline.Host.Jobs;
 
 /// <summary>Starts jobs in the background, reports their progress every second, and keeps their logs for streaming.</summary>
-internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, TimeProvider time, IOptions<StreamingOptions> options)
+internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, TimeProvider time, IOptions<StreamingOptions> options, IOptions<AdmissionOptions> admission) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HostedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finished = new();
+    private readonly SemaphoreSlim _running = new(admission.Value.MaxActiveJobs, admission.Value.MaxActiveJobs);
+    private int _admitted;
 
-    public HostedJob Start(JobRequest request)
+    /// <summary>Starts a job, or queues it for a running slot; null when running and queued jobs are at their bounds.</summary>
+    public HostedJob? TryStart(JobRequest request, string client)
+    {
+        var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
+        if (Interlocked.Increment(ref _admitted) > bound)
+        {
+            Interlocked.Decrement(ref _admitted);
+            return null;
+        }
+
+        return Start(request, client);
+    }
+
+    private HostedJob Start(JobRequest request, string client)
     {
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount ?? 30, request.SeedTracks);
         var log = new JobLog();
         var job = registry.Start(log);
-        var hosted = new HostedJob(job, log, set, time);
+        var hosted = new HostedJob(job, log, set, client, time);
         _jobs[job.Id] = hosted;
         hosted.Log.Publish(new JobAccepted(job.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
         hosted.Run = Task.Run(() => RunAsync(hosted));
         return hosted;
     }
 
-    public bool TryGet(string id, out HostedJob job) => _jobs.TryGetValue(id, out job!);
+    public void Dispose() => _running.Dispose();
+
+    /// <summary>A job of <paramref name="client"/>'s; another client's job is not found.</summary>
+    public bool TryGet(string id, string client, out HostedJob job) =>
+        _jobs.TryGetValue(id, out job!) && string.Equals(job.Client, client, StringComparison.Ordinal);
 
     /// <summary>Cancels a running job: its queued upstream calls leave the throttle and its items stop at the next stage.</summary>
     public bool Cancel(HostedJob job) => registry.End(job.Context, JobOutcome.Cancelled);
@@ -32,6 +51,19 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
     private async Task RunAsync(HostedJob hosted)
     {
         var job = hosted.Context;
+        try
+        {
+            await _running.WaitAsync(job.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled (or out of time) while queued: the registry already holds its outcome.
+            registry.End(job, job.IsPastDeadline ? JobOutcome.Timeout : JobOutcome.Cancelled);
+            Interlocked.Decrement(ref _admitted);
+            Retire(job.Id);
+            return;
+        }
+
         using var progress = time.CreateTimer(
             static s => ((HostedJob)s!).ReportProgress(),
             hosted,
@@ -47,6 +79,8 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
         }
         finally
         {
+            _running.Release();
+            Interlocked.Decrement(ref _admitted);
             Retire(job.Id);
         }
     }
@@ -63,13 +97,16 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
 }
 
 /// <summary>A job this host runs: its context, log and request.</summary>
-internal sealed class HostedJob(JobContext context, JobLog log, SetRequest request, TimeProvider time)
+internal sealed class HostedJob(JobContext context, JobLog log, SetRequest request, string client, TimeProvider time)
 {
     public JobContext Context { get; } = context;
 
     public JobLog Log { get; } = log;
 
     public SetRequest Request { get; } = request;
+
+    /// <summary>The client (token name) that started it: the only one that sees it.</summary>
+    public string Client { get; } = client;
 
     public Task Run { get; set; } = Task.CompletedTask;
 

@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host;
+
+[Collection(nameof(SerialTests))]
+public sealed class AdmissionAndSecurityTests
+{
+    private static HttpRequestMessage Start(string? token = null, string prompt = "house")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { prompt, trackCount = 3 }) };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public async Task Tokens_Configured_401WithoutAValidOneAndJobsVisibleOnlyToTheirOwner()
+    {
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Auth:Tokens:alice"] = "alice-secret", ["Pipeline:Auth:Tokens:bob"] = "bob-secret" });
+        using var http = host.CreateClient();
+
+        using var anonymous = await http.SendAsync(Start());
+        using var wrong = await http.SendAsync(Start("nope"));
+        using var alice = await http.SendAsync(Start("alice-secret"));
+        var id = (await alice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var asBob = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "bob-secret") } };
+        using var bobSees = await http.SendAsync(asBob);
+        using var asAlice = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "alice-secret") } };
+        using var aliceSees = await http.SendAsync(asAlice);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, alice.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, bobSees.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, aliceSees.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode); // health needs no token
+    }
+
+    [Fact]
+    public async Task Admission_RunningAndQueuedAtTheirBounds_503WithRetryAfter()
+    {
+        using var host = new HostServer(new Dictionary<string, string?>
+        {
+            ["Pipeline:Admission:MaxActiveJobs"] = "1",
+            ["Pipeline:Admission:MaxQueuedJobs"] = "1",
+            ["Pipeline:Sandbox:LlmTokensPerSecond"] = "5", // keep the first job running
+        });
+        using var http = host.CreateClient();
+
+        using var first = await http.SendAsync(Start());
+        using var queued = await http.SendAsync(Start());
+        using var refused = await http.SendAsync(Start());
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task RateLimit_ClientPastItsJobsPerMinute_429WithRetryAfter()
+    {
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Admission:JobsPerClientPerMinute"] = "2" });
+        using var http = host.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 3; i++)
+        {
+            last?.Dispose();
+            last = await http.SendAsync(Start());
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+        Assert.True(last!.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+        Assert.Equal("application/problem+json", last.Content.Headers.ContentType!.MediaType);
+        last.Dispose();
+    }
+
+    [Fact]
+    public async Task Body_OverTheLimit_413Problem()
+    {
+        using var host = new HostServer();
+        using var http = host.CreateClient();
+        var huge = $$"""{"prompt":"{{new string('a', 70_000)}}"}""";
+
+        using var response = await http.PostAsync("/v1/jobs", new StringContent(huge, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_DescribesTheJobApiNotTheSandbox()
+    {
+        using var host = new HostServer();
+        using var http = host.CreateClient();
+
+        var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/v1/jobs", paths);
+        Assert.Contains("/v1/jobs/{id}/events", paths);
+        Assert.Contains("/v1/jobs/{id}", paths);
+        Assert.DoesNotContain(paths, p => p.StartsWith("/sandbox", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cors_AllowListedOriginOnly()
+    {
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Admission:CorsOrigins:0"] = "https://dj.example" });
+        using var http = host.CreateClient();
+
+        async Task<string?> AllowedOrigin(string origin)
+        {
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v1/jobs");
+            preflight.Headers.Add("Origin", origin);
+            preflight.Headers.Add("Access-Control-Request-Method", "POST");
+            using var response = await http.SendAsync(preflight);
+            return response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null;
+        }
+
+        Assert.Equal("https://dj.example", await AllowedOrigin("https://dj.example"));
+        Assert.Null(await AllowedOrigin("https://evil.example"));
+    }
+}
