@@ -32,7 +32,7 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount ?? 30, request.SeedTracks);
         var log = new JobLog();
         var job = registry.Start(log);
-        var hosted = new HostedJob(job, log, set, client, time);
+        var hosted = new HostedJob(job, log, set, client, time) { Detached = request.Detach == true };
         _jobs[job.Id] = hosted;
         hosted.Log.Publish(new JobAccepted(job.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
         hosted.Run = Task.Run(() => RunAsync(hosted));
@@ -44,6 +44,12 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
     /// <summary>A job of <paramref name="client"/>'s; another client's job is not found.</summary>
     public bool TryGet(string id, string client, out HostedJob job) =>
         _jobs.TryGetValue(id, out job!) && string.Equals(job.Client, client, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Counts a stream reading the job. When the last one leaves and none returns within the grace period, a job not
+    /// started detached is cancelled (<c>job.cancelled</c>, reason <c>client_disconnected</c>).
+    /// </summary>
+    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context, JobOutcome.Cancelled, "client_disconnected"));
 
     /// <summary>Cancels a running job: its queued upstream calls leave the throttle and its items stop at the next stage.</summary>
     public bool Cancel(HostedJob job) => registry.End(job.Context, JobOutcome.Cancelled);
@@ -107,6 +113,65 @@ internal sealed class HostedJob(JobContext context, JobLog log, SetRequest reque
 
     /// <summary>The client (token name) that started it: the only one that sees it.</summary>
     public string Client { get; } = client;
+
+    /// <summary>Runs on when nobody listens.</summary>
+    public bool Detached { get; init; }
+
+    private readonly Lock _subscribers = new();
+    private int _listening;
+    private ITimer? _grace;
+
+    public IDisposable Subscribe(TimeSpan grace, Action<HostedJob> abandon)
+    {
+        lock (_subscribers)
+        {
+            _listening++;
+            _grace?.Dispose(); // someone came back in time
+            _grace = null;
+        }
+
+        return new Subscription(this, grace, abandon);
+    }
+
+    private void Unsubscribe(TimeSpan grace, Action<HostedJob> abandon)
+    {
+        lock (_subscribers)
+        {
+            if (--_listening > 0 || Detached || Context.IsStopped)
+            {
+                return;
+            }
+
+            _grace?.Dispose();
+            _grace = time.CreateTimer(static s => ((Action)s!)(), (Action)(() => Abandon(abandon)), grace, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Abandon(Action<HostedJob> abandon)
+    {
+        lock (_subscribers)
+        {
+            if (_listening > 0)
+            {
+                return;
+            }
+        }
+
+        abandon(this);
+    }
+
+    private sealed class Subscription(HostedJob job, TimeSpan grace, Action<HostedJob> abandon) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                job.Unsubscribe(grace, abandon);
+            }
+        }
+    }
 
     public Task Run { get; set; } = Task.CompletedTask;
 

@@ -9,7 +9,7 @@ namespace Pipeline.Host.Streaming;
 /// Writes a job's events as SSE with <see cref="SseFormatter"/> (one item at a time, flushed as written) and adds
 /// what it lacks: a <c>: ping</c> comment after a quiet <c>Heartbeat</c>, the proxy headers, the <c>retry:</c> hint.
 /// </summary>
-internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, StreamingOptions options, TimeProvider time) : IResult
+internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, StreamingOptions options, TimeProvider time, Func<IDisposable>? subscribe = null) : IResult
 {
     private static readonly byte[] Ping = Encoding.UTF8.GetBytes(": ping\n\n");
 
@@ -20,6 +20,7 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, Str
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         var cancellationToken = httpContext.RequestAborted;
+        using var subscription = subscribe?.Invoke();
         await response.Body.FlushAsync(cancellationToken);
 
         await using var items = entries.GetAsyncEnumerator(cancellationToken);

@@ -17,6 +17,9 @@ public sealed class StreamingOptions
     /// <summary>How often a running job reports <c>stage.progress</c>. Default 1 s.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a job whose last subscriber left waits for one to come back before it is cancelled (unless detached). Default 10 s.</summary>
+    public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Finished jobs kept in memory for snapshots and replay. Default 1000.</summary>
     [Range(1, 1_000_000)]
     public int RetainedJobs { get; set; } = 1000;

@@ -25,6 +25,21 @@ internal static class Signals
         }
     }
 
+    /// <summary>Waits (bounded) until the asynchronous <paramref name="condition"/> holds.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Guard;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met within the guard.");
+            }
+
+            await Task.Yield();
+        }
+    }
+
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds, yielding between checks.</summary>
     public static async Task UntilAsync(Func<bool> condition)
     {
