@@ -46,7 +46,7 @@ public static class JobEndpointRouteBuilderExtensions
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
         {
-            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted), options.Value, time, () => jobs.Subscribe(job));
+            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
         }
 
         var id = job.Context.Id;
@@ -69,7 +69,7 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem($"Last-Event-ID '{Printable(resume)}' is not an event id of this job (0–{job.Log.LastSequence}).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
         }
 
-        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted), options.Value, time, () => jobs.Subscribe(job));
+        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
     }
 
     private static Results<Ok<JobSnapshot>, ProblemHttpResult> Snapshot(string id, HttpContext http, JobService jobs) =>

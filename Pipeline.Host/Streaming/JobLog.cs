@@ -68,10 +68,15 @@ internal sealed class JobLog : IPipelineEventSink
         appended.TrySetResult();
     }
 
-    /// <summary>Entries after <paramref name="after"/>, then live ones, until the terminal entry.</summary>
-    public async IAsyncEnumerable<JobLogEntry> ReadAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Entries after <paramref name="after"/>, then live ones, until the terminal entry. A reader more than
+    /// <paramref name="lagBound"/> behind gets each batch coalesced (<see cref="LagCoalescer"/>); one more than
+    /// <paramref name="maxLag"/> behind is ended early, to resume from its last id.
+    /// </summary>
+    public async IAsyncEnumerable<JobLogEntry> ReadAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken, int lagBound = int.MaxValue, int maxLag = int.MaxValue)
     {
         var next = (int)Math.Max(0, after);
+        var replayed = false;
         while (true)
         {
             JobLogEntry[] batch;
@@ -84,11 +89,19 @@ internal sealed class JobLog : IPipelineEventSink
                 ended = Ended is not null;
             }
 
-            foreach (var entry in batch)
+            // Only a reader that has had its replay can fall behind; cutting a replay would loop a resuming client.
+            if (replayed && batch.Length > maxLag)
+            {
+                yield break; // too far behind: the client resumes with Last-Event-ID and loses nothing
+            }
+
+            IEnumerable<JobLogEntry> items = batch.Length > lagBound ? LagCoalescer.Coalesce(batch) : batch;
+            foreach (var entry in items)
             {
                 yield return entry;
             }
 
+            replayed = true;
             next += batch.Length;
             if (ended && batch.Length == 0)
             {

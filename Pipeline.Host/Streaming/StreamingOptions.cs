@@ -17,6 +17,14 @@ public sealed class StreamingOptions
     /// <summary>How often a running job reports <c>stage.progress</c>. Default 1 s.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A reader this many events behind the live end gets superseded progress skipped and deltas merged. Default 256.</summary>
+    [Range(1, 1_000_000)]
+    public int LagBound { get; set; } = 256;
+
+    /// <summary>A reader this many events behind is disconnected, to resume from the log. Default 10,000.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxLag { get; set; } = 10_000;
+
     /// <summary>How long a job whose last subscriber left waits for one to come back before it is cancelled (unless detached). Default 10 s.</summary>
     public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Pipeline.Events;
+using Pipeline.Host.Streaming;
+using Pipeline.Jobs;
+using Pipeline.Stages.Events;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host;
+
+public sealed class JobLogTests
+{
+    private static readonly DateTimeOffset At = CoreHarness.Epoch;
+
+    private static JobLog LogWith(int deltas, int progress)
+    {
+        var log = new JobLog();
+        log.Publish(new JobAccepted("j", At, "p", 3));
+        for (var i = 0; i < progress; i++)
+        {
+            log.Publish(new StageProgress("j", At, new Dictionary<string, StageCounts> { ["search"] = new(i, i, 0, 0, 0, 0) }));
+            for (var d = 0; d < deltas; d++)
+            {
+                log.Publish(new LlmDelta("j", At, $"{i}.{d} "));
+            }
+        }
+
+        return log;
+    }
+
+    private static async Task<List<JobLogEntry>> ReadAll(JobLog log, long after = 0, int lagBound = int.MaxValue, int maxLag = int.MaxValue)
+    {
+        var entries = new List<JobLogEntry>();
+        await foreach (var e in log.ReadAsync(after, CancellationToken.None, lagBound, maxLag))
+        {
+            entries.Add(e);
+        }
+
+        return entries;
+    }
+
+    [Fact]
+    public async Task ReadAsync_AfterAnId_ReplaysTheRestThenFollowsLiveToTheTerminal()
+    {
+        var log = LogWith(deltas: 2, progress: 2);
+        var reading = ReadAll(log, after: 3);
+
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        log.Publish(new LlmDelta("j", At, "after the end")); // never logged
+
+        var entries = await reading.Within();
+        Assert.Equal([4L, 5, 6, 7, 8], entries.Select(e => e.Seq));
+        Assert.Equal("job.completed", entries[^1].Type);
+        Assert.Equal(8, log.LastSequence);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReaderPastTheLagBound_ProgressLatestWinsDeltasMergedNothingElseLost()
+    {
+        var log = LogWith(deltas: 3, progress: 4); // 1 + 4 × (1 + 3) = 17 entries
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+
+        var entries = await ReadAll(log, lagBound: 5).Within();
+
+        Assert.Equal(["job.accepted", "llm.delta", "llm.delta", "llm.delta", "stage.progress", "llm.delta", "job.completed"], entries.Select(e => e.Type));
+        var text = string.Concat(entries.Where(e => e.Type == "llm.delta").Select(e => JsonDocument.Parse(e.Json).RootElement.GetProperty("text").GetString()));
+        Assert.Equal(string.Concat(Enumerable.Range(0, 4).SelectMany(i => Enumerable.Range(0, 3).Select(d => $"{i}.{d} "))), text);
+        Assert.Equal(17, JsonDocument.Parse(entries[^2].Json).RootElement.GetProperty("seq").GetInt64()); // a merged delta carries its last id
+        Assert.Equal(14, entries[^3].Seq); // the latest progress
+    }
+
+    [Fact]
+    public async Task ReadAsync_LiveReaderFallsPastTheMaxLag_EndedToResumeFromTheLog()
+    {
+        var log = LogWith(deltas: 0, progress: 0);
+        await using var reader = log.ReadAsync(0, CancellationToken.None, maxLag: 10).GetAsyncEnumerator();
+        Assert.True(await reader.MoveNextAsync()); // the replay, however long, is never cut
+
+        for (var i = 0; i < 11; i++)
+        {
+            log.Publish(new LlmDelta("j", At, "x")); // the reader is busy elsewhere meanwhile
+        }
+
+        Assert.False(await reader.MoveNextAsync().AsTask().Within());
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReplayLongerThanTheMaxLag_StillDelivered()
+    {
+        var log = LogWith(deltas: 3, progress: 4);
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+
+        var entries = await ReadAll(log, maxLag: 10).Within();
+
+        Assert.Equal(18, entries.Count);
+    }
+}
