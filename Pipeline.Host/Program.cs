@@ -10,7 +10,11 @@ builder.UsePipelineDefaults();
 builder.Services.AddPipelineCore().AddMusicStages();
 builder.Services.AddSandbox();
 builder.Services.AddJobApi();
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict; // "30" is not a number
+});
 
 var app = builder.Build();
 app.UseExceptionHandler();

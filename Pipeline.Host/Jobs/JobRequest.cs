@@ -20,6 +20,10 @@ public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnl
         {
             errors["prompt"] = [$"The prompt has {Prompt.Length} characters; at most 2000 are allowed."];
         }
+        else if (Prompt.Any(char.IsControl))
+        {
+            errors["prompt"] = ["The prompt must be one line of text: no newlines or other control characters."];
+        }
 
         if (TrackCount is < 1 or > 200)
         {
@@ -30,9 +34,9 @@ public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnl
         {
             errors["seedTracks"] = [$"{SeedTracks.Count} seed tracks given; at most 20 are allowed."];
         }
-        else if (SeedTracks?.Any(s => string.IsNullOrWhiteSpace(s) || s.Length > 200) == true)
+        else if (SeedTracks?.Any(s => string.IsNullOrWhiteSpace(s) || s.Length > 200 || s.Any(char.IsControl)) == true)
         {
-            errors["seedTracks"] = ["Each seed track must be 1–200 characters."];
+            errors["seedTracks"] = ["Each seed track must be 1–200 characters of one-line text."];
         }
 
         return errors;
