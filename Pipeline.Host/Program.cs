@@ -19,6 +19,8 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseCors();
 app.UseRateLimiter();
 app.MapOpenApi();

@@ -33,6 +33,7 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
         var log = new JobLog();
         var job = registry.Start(log);
         var hosted = new HostedJob(job, log, set, client, time) { Detached = request.Detach == true };
+        log.BeforeTerminal = () => new StageProgress(job.Id, time.GetUtcNow(), job.GetStageCounts()); // final counts
         _jobs[job.Id] = hosted;
         hosted.Log.Publish(new JobAccepted(job.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
         hosted.Run = Task.Run(() => RunAsync(hosted));

@@ -37,8 +37,16 @@ internal sealed class JobLog : IPipelineEventSink
         }
     }
 
+    /// <summary>Makes the event written just before the terminal one, e.g. the final stage counts.</summary>
+    public Func<PipelineEvent?>? BeforeTerminal { get; set; }
+
     public void Publish(PipelineEvent pipelineEvent)
     {
+        if (pipelineEvent is JobEnded && BeforeTerminal?.Invoke() is { } last)
+        {
+            Publish(last);
+        }
+
         TaskCompletionSource appended;
         lock (_lock)
         {

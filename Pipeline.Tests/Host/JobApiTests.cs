@@ -67,6 +67,10 @@ public sealed class JobApiTests : IDisposable
         Assert.Contains(items, i => i.EventType == "llm.delta");
         Assert.Equal("job.completed", items[^1].EventType);
         Assert.Single(items, i => i.EventType.StartsWith("job.", StringComparison.Ordinal) && i.EventType != "job.accepted");
+        var final = JsonDocument.Parse(items[^2].Data).RootElement; // the final counts come just before the terminal event
+        Assert.Equal("stage.progress", items[^2].EventType);
+        Assert.Equal(1, final.GetProperty("stages").GetProperty("llm").GetProperty("passed").GetInt32());
+        Assert.All(final.GetProperty("stages").EnumerateObject(), s => Assert.Equal(0, s.Value.GetProperty("inStage").GetInt32()));
     }
 
     [Fact]

@@ -1,0 +1,71 @@
+using Microsoft.Playwright;
+using Pipeline.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Host;
+
+/// <summary>The demo page in a real browser: Playwright driving Debian's chromium (installed by .ci/run).</summary>
+[Collection(nameof(SerialTests))]
+public sealed class DemoPageTests(ITestOutputHelper output)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task DemoPage_BuildASet_ProgressTracksAndTheStreamedSetAppear()
+    {
+        if (!File.Exists(Chromium))
+        {
+            // CI installs chromium and sets PIPELINE_REQUIRE_BROWSER, so there this cannot pass by being skipped.
+            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium} is required here");
+            output.WriteLine($"Not run: {Chromium} is not installed (apt-get install chromium).");
+            return;
+        }
+
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "60" });
+        using var http = host.CreateClient();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(http.BaseAddress!.ToString());
+        await page.FillAsync("#prompt", "a 124 BPM sunset house set");
+        await page.FillAsync("#count", "6");
+        await page.ClickAsync("#start");
+
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("completed", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#tracks tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("#stages .bar[data-stage=enrichment]")).ToBeVisibleAsync();
+        var set = await page.InnerTextAsync("#llm");
+        Assert.Contains("BPM", set);
+        Assert.DoesNotContain("—", await page.InnerTextAsync("#tracks tbody tr:first-child td:nth-child(3)")); // BPM filled in
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "pipeline-demo.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task DemoPage_InvalidRequest_ShowsTheProblemNamingTheField()
+    {
+        if (!File.Exists(Chromium))
+        {
+            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium} is required here");
+            return;
+        }
+
+        using var host = new HostServer();
+        using var http = host.CreateClient();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(http.BaseAddress!.ToString());
+        await page.FillAsync("#count", "500");
+        await page.EvalOnSelectorAsync("#count", "e => e.removeAttribute('max')"); // past the form's own check, to the server's
+        await page.ClickAsync("#start");
+
+        await Assertions.Expect(page.Locator("#problem")).ToContainTextAsync("trackCount", new() { Timeout = 15_000 });
+    }
+}
