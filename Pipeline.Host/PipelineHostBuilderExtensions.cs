@@ -35,6 +35,7 @@ public static class PipelineHostBuilderExtensions
         }
 
         builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(Security.ConnectionLimits.Apply);
         return builder;
     }
 
