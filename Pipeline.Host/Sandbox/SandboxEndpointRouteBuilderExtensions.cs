@@ -20,6 +20,7 @@ public static class SandboxEndpointRouteBuilderExtensions
             return TypedResults.NoContent();
         });
 
+        sandbox.MapPost("/spotify-accounts/expire", (SpotifySandbox s) => s.ExpireTokens());
         var accounts = Logged(sandbox.MapGroup("/spotify-accounts"), SpotifySandbox.Upstream);
         accounts.MapPost("/api/token", (SpotifySandbox s, HttpRequest r, IFormCollection form) => s.Token(r, form)).DisableAntiforgery();
         var spotify = Logged(sandbox.MapGroup("/spotify/v1"), SpotifySandbox.Upstream);

@@ -27,6 +27,17 @@ internal sealed class SpotifySandbox(MusicCatalog catalog, SandboxGate gate, Tim
         return SandboxReply.Json(new { access_token = token, token_type = "Bearer", expires_in = (int)lifetime.TotalSeconds });
     }
 
+    /// <summary>Expires every token issued so far, as a token running out mid-run would: the next call gets 401.</summary>
+    public IResult ExpireTokens()
+    {
+        foreach (var token in _tokens.Keys)
+        {
+            _tokens[token] = DateTimeOffset.MinValue;
+        }
+
+        return TypedResults.NoContent();
+    }
+
     public async Task<IResult> SearchAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var (refused, malformed) = await EnterAsync(request, cancellationToken);

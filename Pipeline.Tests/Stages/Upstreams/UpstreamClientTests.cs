@@ -29,6 +29,25 @@ public sealed class UpstreamClientTests
     }
 
     [Fact]
+    public async Task Spotify_TokenExpiredMidRun_OneNewTokenAndTheCallSucceeds()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync();
+        var spotify = upstreams.Get<SpotifyClient>();
+        await spotify.SearchTracksAsync("love", 5, 0, null, CancellationToken.None);
+        using (var http = upstreams.Sandbox.Client())
+        {
+            (await http.PostAsync(new Uri("sandbox/spotify-accounts/expire", UriKind.Relative), null)).Dispose();
+        }
+
+        var page = await spotify.SearchTracksAsync("love", 5, 5, null, CancellationToken.None);
+
+        Assert.Equal(5, page.Items.Count);
+        var log = upstreams.Requests("spotify");
+        Assert.Equal(2, log.Count(r => r.Path.EndsWith("/api/token", StringComparison.Ordinal)));
+        Assert.Equal([200, 200, 401, 200, 200], log.Select(r => r.Status)); // token, search, expired search, token, search
+    }
+
+    [Fact]
     public async Task Spotify_TokenFetchNestedInsideTheOnlySlotOfItsLane_DoesNotDeadlock()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(settings: new Dictionary<string, string?> { ["Pipeline:Throttle:Lanes:spotify"] = "1" });
