@@ -34,7 +34,8 @@ internal sealed class UpstreamCache : IAsyncDisposable
         _entries = _database.GetCollection<CacheEntry>("entries");
         _entries.EnsureIndex(e => e.ExpiresAtTicks);
         _operations = Channel.CreateBounded<Operation>(new BoundedChannelOptions(_options.QueueLimit) { SingleReader = true });
-        _owner = Task.Factory.StartNew(OwnAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // One loop, one reader of the channel: that, not a dedicated thread, is what serializes every database call.
+        _owner = Task.Run(OwnAsync);
     }
 
     /// <summary>A cached answer: <c>Found</c> false on a miss; on a hit <c>Value</c> is null for a cached "not found".</summary>
