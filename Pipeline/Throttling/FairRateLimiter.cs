@@ -26,7 +26,7 @@ internal abstract class FairRateLimiter : RateLimiter
     {
         Time = time;
         _queueLimit = queueLimit;
-        WindowTicks = ToTimestampTicks(window);
+        WindowTicks = time.ToTimestampTicks(window);
         _lastActivity = time.GetTimestamp();
         _timer = time.CreateTimer(static s => ((FairRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -168,11 +168,6 @@ internal abstract class FairRateLimiter : RateLimiter
     /// <summary>Starts recorded in the window ending at <paramref name="now"/>.</summary>
     protected abstract int CountStartsInWindow(long now);
 
-    protected long ToTimestampTicks(TimeSpan span) =>
-        (long)Math.Ceiling(span.Ticks * (double)Time.TimestampFrequency / TimeSpan.TicksPerSecond);
-
-    private TimeSpan ToTimeSpan(long timestampTicks) =>
-        TimeSpan.FromTicks((long)Math.Ceiling(timestampTicks * (double)TimeSpan.TicksPerSecond / Time.TimestampFrequency));
 
     protected override void Dispose(bool disposing)
     {
@@ -223,7 +218,7 @@ internal abstract class FairRateLimiter : RateLimiter
 
     private TimeSpan EstimateRetryAfter(int permitCount, long now)
     {
-        var next = ToTimeSpan(NextAvailable(permitCount, now) - now);
+        var next = Time.ToTimeSpan(NextAvailable(permitCount, now) - now);
         var drain = TimeSpan.FromSeconds(_queue.Count / PermitsPerSecond);
         return next > drain ? next : drain;
     }
@@ -255,7 +250,7 @@ internal abstract class FairRateLimiter : RateLimiter
         }
 
         _timerDue = due;
-        _timer.Change(ToTimeSpan(Math.Max(due - now, 0)), Timeout.InfiniteTimeSpan);
+        _timer.Change(Time.ToTimeSpan(Math.Max(due - now, 0)), Timeout.InfiniteTimeSpan);
     }
 
     private void OnTimer()

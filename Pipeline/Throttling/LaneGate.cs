@@ -95,7 +95,7 @@ internal sealed class LaneGate
     /// <summary>No call on this lane starts before <paramref name="retryAfter"/> has elapsed.</summary>
     public void Pause(TimeSpan retryAfter)
     {
-        var until = _time.GetTimestamp() + (long)Math.Ceiling(retryAfter.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        var until = _time.GetTimestamp() + _time.ToTimestampTicks(retryAfter);
         lock (_lock)
         {
             _pausedUntil = Math.Max(_pausedUntil, until);
@@ -114,7 +114,7 @@ internal sealed class LaneGate
         var now = _time.GetTimestamp();
         return pausedUntil <= now
             ? TimeSpan.Zero
-            : TimeSpan.FromTicks((long)Math.Ceiling((pausedUntil - now) * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency));
+            : _time.ToTimeSpan(pausedUntil - now);
     }
 
     private List<Waiter>? GrantWaiters()
