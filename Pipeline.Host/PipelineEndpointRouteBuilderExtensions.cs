@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Pipeline.Host.Jobs;
 using Pipeline.Throttling;
 
@@ -6,14 +7,16 @@ namespace Pipeline.Host;
 /// <summary>Maps the host's HTTP endpoints.</summary>
 public static class PipelineEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the job API, <c>/health/live</c>, <c>/health/ready</c> and <c>GET /v1/throttle</c> (the shared throttle's snapshot).</summary>
+    /// <summary>Maps the job API, <c>/health/live</c>, <c>/health/ready</c> (503 until unfinished jobs have resumed, and once a graceful stop has begun) and <c>GET /v1/throttle</c> (the shared throttle's snapshot).</summary>
     /// <param name="endpoints">The route builder.</param>
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapPipelineEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
-        endpoints.MapGet("/health/ready", () => TypedResults.Ok(new { status = "ready" }));
+        endpoints.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("live")));
+        endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (JobService jobs) => jobs.IsReady
+            ? TypedResults.Ok(new HealthStatus("ready"))
+            : TypedResults.Json(new HealthStatus(jobs.IsStopping ? "stopping" : "starting"), statusCode: StatusCodes.Status503ServiceUnavailable));
         var api = endpoints.MapGroup("").AddEndpointFilter<Security.BearerTokenFilter>();
         api.MapGet("/v1/throttle", (Throttle throttle) => TypedResults.Ok(throttle.GetSnapshot()));
         api.MapJobEndpoints();

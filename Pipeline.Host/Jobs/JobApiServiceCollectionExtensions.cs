@@ -15,7 +15,7 @@ public static class JobApiServiceCollectionExtensions
 
     /// <summary>
     /// Adds the job service, streaming (<c>Pipeline:Streaming</c>) and admission (<c>Pipeline:Admission</c>) options,
-    /// the per-client rate limit, CORS from the allow-list, OpenAPI and ProblemDetails for every error.
+    /// the job store (<c>Pipeline:Storage</c>), the per-client rate limit, CORS from the allow-list, OpenAPI and ProblemDetails for every error.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
@@ -23,7 +23,13 @@ public static class JobApiServiceCollectionExtensions
     {
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Storage.StorageOptions>().BindConfiguration(Storage.StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Storage.JobStore>();
         services.AddSingleton<JobService>();
+        services.AddHostedService<JobLifecycle>();
+        // The host waits for the drain (and the store's last writes) before it gives up on stopping.
+        services.AddOptions<HostOptions>().Configure<IOptions<Storage.StorageOptions>>((host, storage) =>
+            host.ShutdownTimeout = storage.Value.DrainTimeout + TimeSpan.FromSeconds(10));
         services.AddOptions<Security.AuthOptions>().BindConfiguration(Security.AuthOptions.Section);
         services.AddSingleton<Security.BearerTokenFilter>();
         services.AddOpenApi();

@@ -41,7 +41,9 @@ public static class JobEndpointRouteBuilderExtensions
         if (jobs.TryStart(request, Security.BearerTokenFilter.Client(http)) is not { } job)
         {
             http.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy");
+            return jobs.IsStopping
+                ? TypedResults.Problem("The host is shutting down; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping")
+                : TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy");
         }
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
@@ -49,14 +51,14 @@ public static class JobEndpointRouteBuilderExtensions
             return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
         }
 
-        var id = job.Context.Id;
+        var id = job.Id;
         return TypedResults.Accepted($"/v1/jobs/{id}", new JobAcceptedResponse(id, "running", $"/v1/jobs/{id}/events"));
     }
 
-    private static Results<SseStreamResult, ProblemHttpResult> Events(
+    private static async Task<Results<SseStreamResult, ProblemHttpResult>> Events(
         string id, string? lastEventId, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
     {
-        if (!jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job))
+        if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
         {
             return NotFound(id);
         }
@@ -72,12 +74,12 @@ public static class JobEndpointRouteBuilderExtensions
         return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
     }
 
-    private static Results<Ok<JobSnapshot>, ProblemHttpResult> Snapshot(string id, HttpContext http, JobService jobs) =>
-        jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job) ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
+    private static async Task<Results<Ok<JobSnapshot>, ProblemHttpResult>> Snapshot(string id, HttpContext http, JobService jobs) =>
+        await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is { } job ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
 
-    private static Results<Accepted<JobSnapshot>, ProblemHttpResult> Cancel(string id, HttpContext http, JobService jobs)
+    private static async Task<Results<Accepted<JobSnapshot>, ProblemHttpResult>> Cancel(string id, HttpContext http, JobService jobs)
     {
-        if (!jobs.TryGet(id, Security.BearerTokenFilter.Client(http), out var job))
+        if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
         {
             return NotFound(id);
         }

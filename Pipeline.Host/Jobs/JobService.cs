@@ -1,63 +1,180 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
 using Pipeline.Stages.Music;
 
 namespace Pipeline.Host.Jobs;
 
-/// <summary>Starts jobs in the background, reports their progress every second, and keeps their logs for streaming.</summary>
-internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, TimeProvider time, IOptions<StreamingOptions> options, IOptions<AdmissionOptions> admission) : IDisposable
+/// <summary>
+/// Starts jobs in the background, reports their progress every second, and keeps their logs for streaming, persisted
+/// in the <see cref="JobStore"/>. At start it resumes the jobs a crash or a stop left running; at a graceful stop it
+/// admits no more, lets running jobs finish up to the drain timeout, and seals the rest to resume next time.
+/// </summary>
+internal sealed partial class JobService(
+    JobRegistry registry,
+    SetPipeline pipeline,
+    JobStore store,
+    TimeProvider time,
+    IOptions<StreamingOptions> options,
+    IOptions<AdmissionOptions> admission,
+    IOptions<StorageOptions> storage,
+    ILogger<JobService> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, HostedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly SemaphoreSlim _running = new(admission.Value.MaxActiveJobs, admission.Value.MaxActiveJobs);
+    private readonly TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _admitted;
+    private volatile bool _stopping;
 
-    /// <summary>Starts a job, or queues it for a running slot; null when running and queued jobs are at their bounds.</summary>
+    /// <summary>True once a graceful stop has begun: no job is admitted.</summary>
+    public bool IsStopping => _stopping;
+
+    /// <summary>True once the jobs left unfinished by the last run are running again, and until a stop begins.</summary>
+    public bool IsReady => _resumed.Task.IsCompleted && !_stopping;
+
+    /// <summary>Starts a job, or queues it for a running slot; null when stopping or when running and queued jobs are at their bounds.</summary>
     public HostedJob? TryStart(JobRequest request, string client)
     {
         var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
-        if (Interlocked.Increment(ref _admitted) > bound)
+        if (_stopping || Interlocked.Increment(ref _admitted) > bound)
         {
-            Interlocked.Decrement(ref _admitted);
+            if (!_stopping)
+            {
+                Interlocked.Decrement(ref _admitted);
+            }
+
             return null;
         }
 
-        return Start(request, client);
-    }
-
-    private HostedJob Start(JobRequest request, string client)
-    {
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount ?? 30, request.SeedTracks);
-        var log = new JobLog();
-        var job = registry.Start(log);
-        var hosted = new HostedJob(job, log, set, client, time) { Detached = request.Detach == true };
-        log.BeforeTerminal = () => new StageProgress(job.Id, time.GetUtcNow(), job.GetStageCounts()); // final counts
-        _jobs[job.Id] = hosted;
-        hosted.Log.Publish(new JobAccepted(job.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
-        hosted.Run = Task.Run(() => RunAsync(hosted));
+        var log = new JobLog(store);
+        var context = registry.Start(log);
+        var record = new JobRecord
+        {
+            Id = context.Id,
+            Client = client,
+            Prompt = set.Prompt,
+            TrackCount = set.TrackCount,
+            SeedTracks = set.SeedTracks?.ToList(),
+            Detached = request.Detach == true,
+            AcceptedAtTicks = context.StartedAt.UtcTicks,
+            DeadlineTicks = context.Deadline.UtcTicks,
+            CallBudget = context.Budget.Limit,
+        };
+        store.Save(record);
+        var hosted = Run(record, log, context);
+        log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
         return hosted;
     }
 
-    public void Dispose() => _running.Dispose();
+    /// <summary>A job of <paramref name="client"/>'s, running or kept (in memory or in the store); another client's job is not found.</summary>
+    public async Task<HostedJob?> FindAsync(string id, string client, CancellationToken cancellationToken)
+    {
+        await _resumed.Task.WaitAsync(cancellationToken); // a job left running by the last run is found once it runs again
+        if (!_jobs.TryGetValue(id, out var job))
+        {
+            if (await store.FindAsync(id, cancellationToken) is not { Record.Ended: true } stored)
+            {
+                return null;
+            }
 
-    /// <summary>A job of <paramref name="client"/>'s; another client's job is not found.</summary>
-    public bool TryGet(string id, string client, out HostedJob job) =>
-        _jobs.TryGetValue(id, out job!) && string.Equals(job.Client, client, StringComparison.Ordinal);
+            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false), null, time));
+            Retire(id);
+        }
+
+        return string.Equals(job.Client, client, StringComparison.Ordinal) ? job : null;
+    }
 
     /// <summary>
     /// Counts a stream reading the job. When the last one leaves and none returns within the grace period, a job not
     /// started detached is cancelled (<c>job.cancelled</c>, reason <c>client_disconnected</c>).
     /// </summary>
-    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context, JobOutcome.Cancelled, "client_disconnected"));
+    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected"));
 
     /// <summary>Cancels a running job: its queued upstream calls leave the throttle and its items stop at the next stage.</summary>
-    public bool Cancel(HostedJob job) => registry.End(job.Context, JobOutcome.Cancelled);
+    public bool Cancel(HostedJob job) => job.Context is { } context && registry.End(context, JobOutcome.Cancelled);
+
+    /// <summary>Resumes the jobs the last run of the host left unfinished.</summary>
+    public async Task ResumeUnfinishedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var stored in await store.LoadUnfinishedAsync(cancellationToken))
+            {
+                Resume(stored);
+            }
+        }
+        finally
+        {
+            _resumed.TrySetResult();
+        }
+    }
+
+    /// <summary>Admits no more jobs, lets running ones finish up to the drain timeout, and seals the rest to resume at the next start.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        var running = _jobs.Values.Where(j => j.Context is { IsStopped: false }).ToList();
+        LogDraining(logger, running.Count, storage.Value.DrainTimeout);
+        var drained = Task.WhenAll(running.Select(j => j.Run));
+        try
+        {
+            await drained.WaitAsync(storage.Value.DrainTimeout, time, cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            var left = running.Where(j => j.Log.Ended is null).ToList();
+            foreach (var job in left)
+            {
+                job.Log.Seal(); // no terminal event: the job resumes at the next start
+                registry.End(job.Context!, JobOutcome.Cancelled, "host_stopping");
+            }
+
+            LogSealed(logger, left.Count);
+            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None)); // they stop at their next step
+        }
+
+        await store.FlushAsync(CancellationToken.None);
+    }
+
+    public void Dispose() => _running.Dispose();
+
+    private void Resume(StoredJob stored)
+    {
+        var record = stored.Record;
+        var ended = stored.Events.Count > 0 && stored.Events[^1].Type.StartsWith("job.", StringComparison.Ordinal) && stored.Events[^1].Type != "job.accepted";
+        if (ended)
+        {
+            record.Ended = true; // its terminal event made it to the file before the record did
+            store.Save(record);
+            return;
+        }
+
+        var log = JobLog.Restore(stored.Events, resume: true, store);
+        var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
+        var context = registry.Start(log, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        Interlocked.Increment(ref _admitted);
+        var job = Run(record, log, context);
+        LogResumed(logger, record.Id, stored.Events.Count);
+        job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
+    }
+
+    private HostedJob Run(JobRecord record, JobLog log, JobContext context)
+    {
+        var job = new HostedJob(record, log, context, time);
+        log.BeforeTerminal = () => new StageProgress(context.Id, time.GetUtcNow(), context.GetStageCounts()); // final counts
+        log.Diverged = () => registry.End(context, JobOutcome.Failed, "interrupted");
+        _jobs[record.Id] = job;
+        job.Run = Task.Run(() => RunAsync(job));
+        return job;
+    }
 
     private async Task RunAsync(HostedJob hosted)
     {
-        var job = hosted.Context;
+        var job = hosted.Context!;
         try
         {
             await _running.WaitAsync(job.CancellationToken);
@@ -66,8 +183,7 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
         {
             // Cancelled (or out of time) while queued: the registry already holds its outcome.
             registry.End(job, job.IsPastDeadline ? JobOutcome.Timeout : JobOutcome.Cancelled);
-            Interlocked.Decrement(ref _admitted);
-            Retire(job.Id);
+            Finish(hosted);
             return;
         }
 
@@ -87,12 +203,25 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
         finally
         {
             _running.Release();
-            Interlocked.Decrement(ref _admitted);
-            Retire(job.Id);
+            Finish(hosted);
         }
     }
 
-    // Finished jobs stay readable (snapshot, replay) until newer ones push them out.
+    private void Finish(HostedJob hosted)
+    {
+        Interlocked.Decrement(ref _admitted);
+        if (hosted.Log.Ended is { } ended)
+        {
+            hosted.Record.Ended = true;
+            hosted.Record.EndedAtTicks = ended.At.UtcTicks;
+            hosted.Record.CallsUsed = hosted.Context!.Budget.Used;
+            store.Save(hosted.Record);
+        }
+
+        Retire(hosted.Id);
+    }
+
+    // Finished jobs stay in memory (snapshot, replay) until newer ones push them out; the store keeps them longer.
     private void Retire(string id)
     {
         _finished.Enqueue(id);
@@ -101,86 +230,13 @@ internal sealed class JobService(JobRegistry registry, SetPipeline pipeline, Tim
             _jobs.TryRemove(oldest, out _);
         }
     }
-}
 
-/// <summary>A job this host runs: its context, log and request.</summary>
-internal sealed class HostedJob(JobContext context, JobLog log, SetRequest request, string client, TimeProvider time)
-{
-    public JobContext Context { get; } = context;
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed job {JobId} after a restart, {Events} events already logged")]
+    private static partial void LogResumed(ILogger logger, string jobId, int events);
 
-    public JobLog Log { get; } = log;
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: {Jobs} jobs running, draining for up to {DrainTimeout}")]
+    private static partial void LogDraining(ILogger logger, int jobs, TimeSpan drainTimeout);
 
-    public SetRequest Request { get; } = request;
-
-    /// <summary>The client (token name) that started it: the only one that sees it.</summary>
-    public string Client { get; } = client;
-
-    /// <summary>Runs on when nobody listens.</summary>
-    public bool Detached { get; init; }
-
-    private readonly Lock _subscribers = new();
-    private int _listening;
-    private ITimer? _grace;
-
-    public IDisposable Subscribe(TimeSpan grace, Action<HostedJob> abandon)
-    {
-        lock (_subscribers)
-        {
-            _listening++;
-            _grace?.Dispose(); // someone came back in time
-            _grace = null;
-        }
-
-        return new Subscription(this, grace, abandon);
-    }
-
-    private void Unsubscribe(TimeSpan grace, Action<HostedJob> abandon)
-    {
-        lock (_subscribers)
-        {
-            if (--_listening > 0 || Detached || Context.IsStopped)
-            {
-                return;
-            }
-
-            _grace?.Dispose();
-            _grace = time.CreateTimer(static s => ((Action)s!)(), (Action)(() => Abandon(abandon)), grace, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private void Abandon(Action<HostedJob> abandon)
-    {
-        lock (_subscribers)
-        {
-            if (_listening > 0)
-            {
-                return;
-            }
-        }
-
-        abandon(this);
-    }
-
-    private sealed class Subscription(HostedJob job, TimeSpan grace, Action<HostedJob> abandon) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                job.Unsubscribe(grace, abandon);
-            }
-        }
-    }
-
-    public Task Run { get; set; } = Task.CompletedTask;
-
-    public void ReportProgress()
-    {
-        if (!Context.IsStopped)
-        {
-            Log.Publish(new StageProgress(Context.Id, time.GetUtcNow(), Context.GetStageCounts()));
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Jobs} jobs did not finish in time and will resume at the next start")]
+    private static partial void LogSealed(ILogger logger, int jobs);
 }

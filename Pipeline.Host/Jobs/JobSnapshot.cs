@@ -35,21 +35,21 @@ public sealed record JobSnapshot(
     internal static JobSnapshot Of(HostedJob job)
     {
         var context = job.Context;
-        var (tracks, text) = job.Log.View();
+        var view = job.Log.View();
         var ended = job.Log.Ended;
         return new JobSnapshot(
-            context.Id,
+            job.Id,
             ended is null ? "running" : ended.Outcome.ToTag(),
             ended?.Reason,
-            context.StartedAt,
-            context.Deadline,
+            new DateTimeOffset(job.Record.AcceptedAtTicks, TimeSpan.Zero),
+            new DateTimeOffset(job.Record.DeadlineTicks, TimeSpan.Zero),
             ended?.At,
-            context.GetStageCounts(),
-            tracks,
-            text,
-            context.DeadLetters.Snapshot(),
-            context.Budget.Used,
-            context.Budget.Limit,
+            context?.GetStageCounts() ?? view.Stages,
+            view.Tracks,
+            view.LlmText,
+            context is null ? view.DeadLetters : context.DeadLetters.Snapshot(),
+            context?.Budget.Used ?? job.Record.CallsUsed,
+            job.Record.CallBudget,
             job.Log.LastSequence);
     }
 }

@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Pipeline.Events;
+using Pipeline.Jobs;
 using Pipeline.Stages.Events;
 using Pipeline.Stages.Music;
 
@@ -12,30 +12,79 @@ namespace Pipeline.Host.Streaming;
 /// <summary>
 /// One job's event log and live view: every event gets the next sequence number (from 1, no gaps) and is
 /// serialized once as <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow
-/// live appends with no gap and no duplicate. Nothing is appended after the terminal event.
+/// live appends with no gap and no duplicate. Nothing is appended after the terminal event, or after the log is
+/// sealed for a restart. With a <paramref name="store"/>, each entry is handed to it in order and readers see it once it
+/// is committed, so no client ever holds an id a crash could take back.
 /// </summary>
-internal sealed class JobLog : IPipelineEventSink
+internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     private readonly Lock _lock = new();
     private readonly List<JobLogEntry> _entries = [];
-    private readonly SortedDictionary<int, Track> _tracks = [];
+    private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
     private readonly StringBuilder _llmText = new();
+    private readonly List<DeadLetter> _deadLetters = [];
+    private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ResumeFilter? _resume;
+    private bool _sealed;
+    private int _committed;
 
     public JobEnded? Ended { get; private set; }
 
+    /// <summary>Called once when a resumed job's new text departs from what it had already streamed.</summary>
+    public Action? Diverged { get; set; }
+
+    /// <summary>
+    /// A log read back from the store. With <paramref name="resume"/> the job runs again: its re-run's events are
+    /// appended after the stored ones, less what it already said (<see cref="ResumeFilter"/>).
+    /// </summary>
+    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null)
+    {
+        var log = new JobLog(store) { _committed = entries.Count };
+        var events = new List<PipelineEvent>(entries.Count);
+        foreach (var entry in entries)
+        {
+            log._entries.Add(entry);
+            if (LoggedEvents.Read(entry) is { } e)
+            {
+                events.Add(e);
+                log.Observe(e);
+            }
+        }
+
+        log._resume = resume ? new ResumeFilter(events) : null;
+        return log;
+    }
+
+    /// <summary>
+    /// Closes the log without a terminal event, for a job that will resume at the next start: readers get what is
+    /// logged and end, to reconnect with their last id.
+    /// </summary>
+    public void Seal()
+    {
+        TaskCompletionSource appended;
+        lock (_lock)
+        {
+            _sealed = true;
+            appended = _appended;
+        }
+
+        appended.TrySetResult();
+    }
+
+    /// <summary>The id of the latest event readers can see.</summary>
     public long LastSequence
     {
         get
         {
             lock (_lock)
             {
-                return _entries.Count;
+                return Visible;
             }
         }
     }
+
+    private int Visible => store is null ? _entries.Count : _committed;
 
     /// <summary>Makes the event written just before the terminal one, e.g. the final stage counts.</summary>
     public Func<PipelineEvent?>? BeforeTerminal { get; set; }
@@ -47,16 +96,35 @@ internal sealed class JobLog : IPipelineEventSink
             Publish(last);
         }
 
+        if (!TryAppend(pipelineEvent, out var diverged) && diverged)
+        {
+            Diverged?.Invoke();
+        }
+    }
+
+    private bool TryAppend(PipelineEvent pipelineEvent, out bool diverged)
+    {
+        diverged = false;
         TaskCompletionSource appended;
         lock (_lock)
         {
-            if (Ended is not null)
+            if (Ended is not null || _sealed)
             {
-                return; // the terminal event is always last
+                return false; // the terminal event is always last
+            }
+
+            if (_resume is not null && pipelineEvent is not JobEnded)
+            {
+                if (_resume.Filter(pipelineEvent, out diverged) is not { } kept)
+                {
+                    return false;
+                }
+
+                pipelineEvent = kept;
             }
 
             var seq = _entries.Count + 1;
-            var node = (JsonObject)JsonSerializer.SerializeToNode(pipelineEvent, pipelineEvent.GetType(), Json)!;
+            var node = (JsonObject)JsonSerializer.SerializeToNode(pipelineEvent, pipelineEvent.GetType(), LoggedEvents.Json)!;
             var json = new JsonObject { ["type"] = pipelineEvent.Type, ["jobId"] = pipelineEvent.JobId, ["seq"] = seq, ["at"] = pipelineEvent.At };
             foreach (var (key, value) in node.ToList())
             {
@@ -67,8 +135,35 @@ internal sealed class JobLog : IPipelineEventSink
                 }
             }
 
-            _entries.Add(new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(Json)));
+            var entry = new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(LoggedEvents.Json));
+            _entries.Add(entry);
             Observe(pipelineEvent);
+            if (store is not null)
+            {
+                store.Append(pipelineEvent.JobId, entry, pipelineEvent is JobEnded, this);
+                return true; // readers wake when it is committed
+            }
+
+            appended = _appended;
+            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        appended.TrySetResult();
+        return true;
+    }
+
+    /// <summary>The store has committed every entry up to <paramref name="seq"/>: readers may have them.</summary>
+    public void Committed(long seq)
+    {
+        TaskCompletionSource appended;
+        lock (_lock)
+        {
+            if (seq <= _committed)
+            {
+                return;
+            }
+
+            _committed = (int)seq;
             appended = _appended;
             _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -92,9 +187,9 @@ internal sealed class JobLog : IPipelineEventSink
             bool ended;
             lock (_lock)
             {
-                batch = next < _entries.Count ? [.. _entries.Skip(next)] : [];
+                batch = next < Visible ? [.. _entries.GetRange(next, Visible - next)] : [];
                 appended = _appended.Task;
-                ended = Ended is not null;
+                ended = (Ended is not null || _sealed) && Visible == _entries.Count;
             }
 
             // Only a reader that has had its replay can fall behind; cutting a replay would loop a resuming client.
@@ -123,11 +218,12 @@ internal sealed class JobLog : IPipelineEventSink
         }
     }
 
-    public (IReadOnlyList<Track> Tracks, string LlmText) View()
+    /// <summary>What the log says so far: tracks in candidate order, the model's text, the latest stage counts and the items shed or failed.</summary>
+    public JobLogView View()
     {
         lock (_lock)
         {
-            return ([.. _tracks.Values], _llmText.ToString());
+            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, [.. _deadLetters]);
         }
     }
 
@@ -136,10 +232,19 @@ internal sealed class JobLog : IPipelineEventSink
         switch (e)
         {
             case TrackFound f:
-                _tracks.TryAdd(f.Track.Index, f.Track);
+                _tracks.TryAdd(f.Track.Id, f.Track);
                 break;
             case TrackEnriched t:
-                _tracks[t.Track.Index] = t.Track;
+                _tracks[t.Track.Id] = t.Track;
+                break;
+            case StageProgress p:
+                _stages = p.Stages;
+                break;
+            case ItemShed shed:
+                _deadLetters.Add(new DeadLetter(shed.Stage, "shed", shed.Reason, shed.Item, null, shed.At));
+                break;
+            case ItemFailed failed:
+                _deadLetters.Add(new DeadLetter(failed.Stage, "failed", failed.Reason, failed.Item, failed.Detail, failed.At));
                 break;
             case LlmDelta d:
                 _llmText.Append(d.Text);
@@ -153,3 +258,6 @@ internal sealed class JobLog : IPipelineEventSink
 
 /// <summary>One logged event: its sequence number (the SSE id), type and JSON.</summary>
 internal sealed record JobLogEntry(long Seq, string Type, string Json);
+
+/// <summary>A job as its log tells it.</summary>
+internal sealed record JobLogView(IReadOnlyList<Track> Tracks, string LlmText, IReadOnlyDictionary<string, StageCounts> Stages, IReadOnlyList<DeadLetter> DeadLetters);

@@ -93,4 +93,72 @@ public sealed class JobLogTests
 
         Assert.Equal(18, entries.Count);
     }
+
+    private static Pipeline.Stages.Music.Track Song(string id, int index) => new(id, "t", ["a"], null, null, 1000, null, index);
+
+    private static JobLog Interrupted()
+    {
+        var log = new JobLog();
+        log.Publish(new JobAccepted("j", At, "p", 2));
+        log.Publish(new TrackFound("j", At, Song("a", 1)));
+        log.Publish(new TrackEnriched("j", At, Song("a", 1) with { Bpm = 124 }));
+        log.Publish(new LlmDelta("j", At, "Open with "));
+        log.Publish(new LlmDelta("j", At, "a"));
+        return log;
+    }
+
+    private static async Task<List<JobLogEntry>> LoggedSoFar(JobLog log)
+    {
+        var entries = new List<JobLogEntry>();
+        await foreach (var e in log.ReadAsync(0, CancellationToken.None))
+        {
+            entries.Add(e);
+            if (entries.Count == log.LastSequence)
+            {
+                break;
+            }
+        }
+
+        return entries;
+    }
+
+    [Fact]
+    public async Task Restore_ResumedRun_RepeatsNothingAndTheTextJoinsUp()
+    {
+        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true);
+        var diverged = false;
+        resumed.Diverged = () => diverged = true;
+
+        // The re-run says it all again, cut differently, then goes on.
+        resumed.Publish(new JobAccepted("j", At, "p", 2));
+        resumed.Publish(new TrackFound("j", At, Song("a", 1)));
+        resumed.Publish(new TrackFound("j", At, Song("b", 2)));
+        resumed.Publish(new TrackEnriched("j", At, Song("a", 1) with { Bpm = 124 }));
+        resumed.Publish(new TrackEnriched("j", At, Song("b", 2) with { Bpm = 126 }));
+        resumed.Publish(new LlmDelta("j", At, "Open "));
+        resumed.Publish(new LlmDelta("j", At, "with an"));
+        resumed.Publish(new LlmDelta("j", At, " opener."));
+        resumed.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        var entries = await ReadAll(resumed, after: 5).Within();
+
+        Assert.False(diverged);
+        Assert.Equal(["track.found", "track.enriched", "llm.delta", "llm.delta", "job.completed"], entries.Select(e => e.Type));
+        Assert.Equal([6L, 7, 8, 9, 10], entries.Select(e => e.Seq));
+        Assert.Equal("Open with an opener.", resumed.View().LlmText);
+        Assert.Equal(["a", "b"], resumed.View().Tracks.Select(t => t.Id));
+    }
+
+    [Fact]
+    public async Task Restore_ResumedTextDeparts_ReportsDivergedAndLogsNoneOfIt()
+    {
+        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true);
+        var diverged = 0;
+        resumed.Diverged = () => diverged++;
+
+        resumed.Publish(new LlmDelta("j", At, "Start with"));
+
+        Assert.Equal(1, diverged);
+        Assert.Equal(5, resumed.LastSequence);
+        Assert.Equal("Open with a", resumed.View().LlmText);
+    }
 }

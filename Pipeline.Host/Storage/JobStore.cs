@@ -1,0 +1,236 @@
+using System.Threading.Channels;
+using LiteDB;
+using Microsoft.Extensions.Options;
+using Pipeline.Host.Streaming;
+
+namespace Pipeline.Host.Storage;
+
+/// <summary>
+/// Jobs and their event logs in one LiteDB file. LiteDB 5.0.20 is not safe with a reader beside a writer on one
+/// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
+/// in order: appends wait up to <see cref="StorageOptions.FlushInterval"/> and are written in batched transactions
+/// (a job's <c>llm.delta</c> stream costs a few writes a second), while a terminal event, a read or a flush writes at
+/// once. A read sees every append queued before it; a log's readers see an entry once it is committed.
+/// </summary>
+internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
+{
+    private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<JobRecord> _jobs;
+    private readonly ILiteCollection<StoredEvent> _events;
+    private readonly ILogger<JobStore> _logger;
+    private readonly Task _owner;
+
+    public JobStore(IOptions<StorageOptions> options, TimeProvider time, ILogger<JobStore> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Directory.CreateDirectory(Path.GetDirectoryName(_options.JobsPath)!);
+        _database = new LiteDatabase(new ConnectionString { Filename = _options.JobsPath, Connection = ConnectionType.Direct });
+        _jobs = _database.GetCollection<JobRecord>("jobs");
+        _events = _database.GetCollection<StoredEvent>("events");
+        _jobs.EnsureIndex(j => j.Ended);
+        _owner = Task.Run(OwnAsync);
+    }
+
+    /// <summary>Queues the job's record to be written (inserted or replaced).</summary>
+    public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
+
+    /// <summary>Queues one event of a job's log; <paramref name="terminal"/> writes it (and all before it) at once.</summary>
+    public void Append(string jobId, JobLogEntry entry, bool terminal, JobLog log) =>
+        Enqueue(new Operation(terminal ? OperationKind.AppendNow : OperationKind.Append, jobId, Entry: entry, Log: log));
+
+    /// <summary>A job with its whole log, or null.</summary>
+    public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        (await RequestAsync(new Operation(OperationKind.Find, id), cancellationToken)).SingleOrDefault();
+
+    /// <summary>Every job that has not ended (it was running when the host stopped or crashed), with its log.</summary>
+    public Task<IReadOnlyList<StoredJob>> LoadUnfinishedAsync(CancellationToken cancellationToken = default) =>
+        RequestAsync(new Operation(OperationKind.Unfinished, ""), cancellationToken);
+
+    /// <summary>Waits until every write queued so far is in the file.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) =>
+        RequestAsync(new Operation(OperationKind.Flush, ""), cancellationToken);
+
+    /// <summary>Writes what is queued and closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _operations.Writer.TryComplete();
+        await _owner;
+        _database.Dispose();
+    }
+
+    private void Enqueue(Operation operation)
+    {
+        if (!_operations.Writer.TryWrite(operation))
+        {
+            throw new InvalidOperationException("The job store is closed.");
+        }
+    }
+
+    private async Task<IReadOnlyList<StoredJob>> RequestAsync(Operation operation, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<IReadOnlyList<StoredJob>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(operation with { Done = done });
+        return await done.Task.WaitAsync(cancellationToken);
+    }
+
+    // The one place the database is touched.
+    private async Task OwnAsync()
+    {
+        var reader = _operations.Reader;
+        var pending = new List<Operation>();
+        DateTimeOffset? due = null;
+        var purgeDue = _time.GetUtcNow();
+        var open = true;
+        while (open || pending.Count > 0)
+        {
+            var now = false;
+            while (reader.TryRead(out var operation))
+            {
+                pending.Add(operation);
+                due ??= _time.GetUtcNow() + _options.FlushInterval;
+                now |= operation.Kind is not OperationKind.Append and not OperationKind.Save;
+            }
+
+            if (pending.Count > 0 && (now || !open || pending.Count >= _options.WriteBatch || _time.GetUtcNow() >= due))
+            {
+                Execute(pending);
+                pending.Clear();
+                due = null;
+                if (_time.GetUtcNow() >= purgeDue)
+                {
+                    Purge();
+                    purgeDue = _time.GetUtcNow().AddMinutes(10);
+                }
+
+                continue;
+            }
+
+            if (!open)
+            {
+                continue;
+            }
+
+            var more = reader.WaitToReadAsync().AsTask();
+            if (due is { } flushAt)
+            {
+                using var cancel = new CancellationTokenSource();
+                var delay = flushAt - _time.GetUtcNow();
+                await Task.WhenAny(more, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, cancel.Token));
+                await cancel.CancelAsync();
+                open = !more.IsCompleted || more.Result;
+            }
+            else
+            {
+                open = await more;
+            }
+        }
+    }
+
+    private void Execute(List<Operation> operations)
+    {
+        try
+        {
+            Write(operations);
+        }
+        catch (Exception e) when (e is LiteException or IOException)
+        {
+            // The streams go on (readers are released below); what could not be written will not resume after a crash.
+            LogWriteFailed(_logger, operations.Count, e);
+        }
+
+        foreach (var append in operations.Where(o => o.Log is not null).GroupBy(o => o.Log!))
+        {
+            append.Key.Committed(append.Max(o => o.Entry!.Seq));
+        }
+
+        foreach (var operation in operations.Where(o => o.Done is not null))
+        {
+            try
+            {
+                operation.Done!.TrySetResult(operation.Kind switch
+                {
+                    OperationKind.Find => _jobs.FindById(operation.JobId) is { } record ? [Load(record)] : [],
+                    OperationKind.Unfinished => [.. _jobs.Find(j => !j.Ended).Select(Load)],
+                    _ => [],
+                });
+            }
+            catch (Exception e) when (e is LiteException or IOException)
+            {
+                operation.Done!.TrySetException(e);
+            }
+        }
+    }
+
+    private void Write(List<Operation> operations)
+    {
+        var events = new List<StoredEvent>();
+        _database.BeginTrans();
+        try
+        {
+            foreach (var operation in operations)
+            {
+                switch (operation.Kind)
+                {
+                    case OperationKind.Save:
+                        _events.Insert(events); // in order: a record saved after its terminal event stays after it
+                        events.Clear();
+                        _jobs.Upsert(operation.Record!);
+                        break;
+                    case OperationKind.Append or OperationKind.AppendNow:
+                        var entry = operation.Entry!;
+                        events.Add(new StoredEvent { Key = StoredEvent.KeyOf(operation.JobId, entry.Seq), Seq = entry.Seq, Type = entry.Type, Json = entry.Json });
+                        break;
+                }
+            }
+
+            _events.Insert(events);
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    private StoredJob Load(JobRecord record) =>
+        new(record, [.. _events.Find(Query.Between("_id", StoredEvent.KeyOf(record.Id, 0), StoredEvent.KeyOf(record.Id, 9_999_999_999)))
+            .Select(e => new JobLogEntry(e.Seq, e.Type, e.Json))]);
+
+    // Jobs past their retention (ended, or accepted so long ago that they cannot resume) go with their events.
+    private void Purge()
+    {
+        var cutoff = (_time.GetUtcNow() - _options.Retention).UtcTicks;
+        foreach (var record in _jobs.Find(j => (j.Ended && j.EndedAtTicks < cutoff) || j.AcceptedAtTicks < cutoff).ToList())
+        {
+            _events.DeleteMany(Query.Between("_id", StoredEvent.KeyOf(record.Id, 0), StoredEvent.KeyOf(record.Id, 9_999_999_999)));
+            _jobs.Delete(record.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job store could not write {Count} operations; those events will not survive a crash.")]
+    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+
+    private enum OperationKind
+    {
+        Save,
+        Append,
+        AppendNow,
+        Find,
+        Unfinished,
+        Flush,
+    }
+
+    private sealed record Operation(
+        OperationKind Kind,
+        string JobId,
+        JobRecord? Record = null,
+        JobLogEntry? Entry = null,
+        JobLog? Log = null,
+        TaskCompletionSource<IReadOnlyList<StoredJob>>? Done = null);
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Host.Storage;
+
+/// <summary>Where and how long jobs and their event logs are kept.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>The configuration section bound to these options.</summary>
+    public const string Section = "Pipeline:Storage";
+
+    /// <summary>The data folder (LiteDB files); relative to the working directory. Default <c>data</c>.</summary>
+    [Required]
+    public string Directory { get; set; } = "data";
+
+    /// <summary>The job store's file name in <see cref="Directory"/>. Default <c>jobs.db</c>.</summary>
+    [Required]
+    public string JobsFile { get; set; } = "jobs.db";
+
+    /// <summary>How long a job and its events are kept after it ends. Default 24 h.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long appended events may wait to be written with others: <c>llm.delta</c> events then cost a few writes a
+    /// second, not one each, and readers see events once written. A terminal event is written at once. Default 100 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Events written in one transaction at most. Default 100.</summary>
+    [Range(1, 100_000)]
+    public int WriteBatch { get; set; } = 100;
+
+    /// <summary>How long a graceful stop lets running jobs finish before persisting them to resume at the next start. Default 20 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The full path of the job store.</summary>
+    public string JobsPath => Path.GetFullPath(Path.Combine(Directory, JobsFile));
+}

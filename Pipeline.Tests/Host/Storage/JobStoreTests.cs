@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Events;
+using Pipeline.Host.Storage;
+using Pipeline.Host.Streaming;
+using Pipeline.Jobs;
+using Pipeline.Stages.Events;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Storage;
+
+public sealed class JobStoreTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private JobStore Open(TimeProvider? time = null, TimeSpan? flushInterval = null) =>
+        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, NullLogger<JobStore>.Instance);
+
+    private static JobRecord Record(string id, bool ended = false, DateTimeOffset? endedAt = null) =>
+        new() { Id = id, Client = "c", Prompt = "p", TrackCount = 3, Ended = ended, EndedAtTicks = endedAt?.UtcTicks ?? 0, AcceptedAtTicks = (endedAt ?? DateTimeOffset.UtcNow).UtcTicks };
+
+    private static async Task<List<JobLogEntry>> ReadToEndAsync(JobLog log, long after)
+    {
+        var entries = new List<JobLogEntry>();
+        await foreach (var entry in log.ReadAsync(after, CancellationToken.None))
+        {
+            entries.Add(entry);
+        }
+
+        return entries;
+    }
+
+    [Fact]
+    public async Task Reopened_EveryEventInOrderAndOnlyUnfinishedJobsToResume()
+    {
+        var running = new JobLog[2];
+        await using (var store = Open())
+        {
+            for (var j = 0; j < 2; j++)
+            {
+                store.Save(Record($"job{j}"));
+                running[j] = new JobLog(store);
+                running[j].Publish(new JobAccepted($"job{j}", CoreHarness.Epoch, "p", 3));
+                for (var i = 0; i < 250; i++)
+                {
+                    running[j].Publish(new LlmDelta($"job{j}", CoreHarness.Epoch, $"{j}:{i} "));
+                }
+            }
+
+            running[1].Publish(new JobEnded("job1", CoreHarness.Epoch, JobOutcome.Completed, null));
+            store.Save(Record("job1", ended: true, endedAt: DateTimeOffset.UtcNow));
+        }
+
+        await using var reopened = Open();
+        var unfinished = await reopened.LoadUnfinishedAsync().Within();
+        var ended = await reopened.FindAsync("job1").Within();
+
+        Assert.Equal("job0", Assert.Single(unfinished).Record.Id);
+        Assert.Equal(Enumerable.Range(1, 251).Select(i => (long)i), unfinished[0].Events.Select(e => e.Seq));
+        Assert.Equal(await ReadToEndAsync(running[1], 0).Within(), ended!.Events);
+        Assert.Equal("job.completed", ended.Events[^1].Type);
+        Assert.Null(await reopened.FindAsync("nope").Within());
+    }
+
+    [Fact]
+    public async Task Readers_SeeAnEntryOnlyOnceItIsCommitted_WritesWaitForTheFlushInterval()
+    {
+        var time = new FakeTimeProvider(CoreHarness.Epoch);
+        await using var store = Open(time, flushInterval: TimeSpan.FromMilliseconds(250));
+        var log = new JobLog(store);
+
+        for (var i = 0; i < 10; i++)
+        {
+            log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
+        }
+
+        await Signals.SettleAsync();
+        Assert.Equal(0, log.LastSequence); // ten deltas, no write yet: they go as one
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await Signals.UntilAsync(() => log.LastSequence == 10).Within();
+
+        log.Publish(new JobEnded("j", CoreHarness.Epoch, JobOutcome.Completed, null));
+        await Signals.UntilAsync(() => log.LastSequence == 11).Within(); // a terminal event is written at once
+    }
+
+    [Fact]
+    public async Task ConcurrentAppendAndReplay_EveryReaderGetsAGapFreeSequenceAndTheFileHoldsItAll()
+    {
+        const int Jobs = 6;
+        const int Events = 1500;
+        var logs = new JobLog[Jobs];
+        var expected = new List<JobLogEntry>[Jobs];
+        await using (var store = Open(flushInterval: TimeSpan.FromMilliseconds(5)))
+        {
+            for (var j = 0; j < Jobs; j++)
+            {
+                store.Save(Record($"job{j}"));
+                logs[j] = new JobLog(store);
+            }
+
+            var writers = Enumerable.Range(0, Jobs).Select(j => Task.Run(() =>
+            {
+                for (var i = 1; i < Events; i++)
+                {
+                    logs[j].Publish(i % 50 == 0
+                        ? new StageProgress($"job{j}", CoreHarness.Epoch, new Dictionary<string, StageCounts>())
+                        : new LlmDelta($"job{j}", CoreHarness.Epoch, $"{i} "));
+                }
+
+                logs[j].Publish(new JobEnded($"job{j}", CoreHarness.Epoch, JobOutcome.Completed, null));
+            }));
+            // Readers join at random points and replay from random ids while the writers run.
+            var random = new Random(7);
+            var readers = Enumerable.Range(0, 24).Select(r => (Job: r % Jobs, After: (long)random.Next(0, Events / 2))).Select(reader => Task.Run(async () =>
+            {
+                var read = await ReadToEndAsync(logs[reader.Job], reader.After);
+                Assert.Equal(Enumerable.Range((int)reader.After + 1, Events - (int)reader.After).Select(i => (long)i), read.Select(e => e.Seq));
+            }));
+            // And the store answers reads beside the writes: every answer a gap-free prefix.
+            var lookups = Enumerable.Range(0, 40).Select(k => Task.Run(async () =>
+            {
+                var found = await store.FindAsync($"job{k % Jobs}");
+                Assert.Equal(Enumerable.Range(1, found!.Events.Count).Select(i => (long)i), found.Events.Select(e => e.Seq));
+            }));
+
+            await Task.WhenAll([.. writers, .. readers, .. lookups]).Within();
+            for (var j = 0; j < Jobs; j++)
+            {
+                expected[j] = await ReadToEndAsync(logs[j], 0);
+            }
+        }
+
+        await using var reopened = Open();
+        for (var j = 0; j < Jobs; j++)
+        {
+            Assert.Equal(expected[j], (await reopened.FindAsync($"job{j}").Within())!.Events);
+        }
+    }
+
+    [Fact]
+    public async Task Retention_EndedJobsGoWithTheirEventsOnceOlderThanIt()
+    {
+        var time = new FakeTimeProvider(CoreHarness.Epoch);
+        await using var store = Open(time);
+        store.Save(Record("old", ended: true, endedAt: CoreHarness.Epoch));
+        var log = new JobLog(store);
+        log.Publish(new JobEnded("old", CoreHarness.Epoch, JobOutcome.Completed, null));
+        await store.FlushAsync().Within();
+
+        time.Advance(TimeSpan.FromHours(23));
+        store.Save(Record("recent", ended: true, endedAt: time.GetUtcNow()));
+        await store.FlushAsync().Within();
+        Assert.NotNull(await store.FindAsync("old").Within()); // 23 h: kept
+
+        time.Advance(TimeSpan.FromHours(2));
+        await store.FlushAsync().Within();
+
+        Assert.Null(await store.FindAsync("old").Within());
+        Assert.NotNull(await store.FindAsync("recent").Within());
+    }
+}
