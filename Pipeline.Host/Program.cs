@@ -3,6 +3,7 @@ using Pipeline;
 using Pipeline.Host;
 using Pipeline.Host.Jobs;
 using Pipeline.Host.Sandbox;
+using Pipeline.Host.Telemetry;
 using Pipeline.Stages;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.UsePipelineDefaults();
 builder.Services.AddPipelineCore().AddMusicStages();
 builder.Services.AddSandbox();
 builder.Services.AddJobApi();
+builder.Services.AddPipelineTelemetry();
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Streaming;
+using Pipeline.Host.Telemetry;
 
 namespace Pipeline.Host.Jobs;
 
@@ -25,7 +26,7 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult> Start(
-        JobRequest? request, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
+        JobRequest? request, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time, HostMetrics metrics)
     {
         if (request is null)
         {
@@ -41,6 +42,7 @@ public static class JobEndpointRouteBuilderExtensions
         if (jobs.TryStart(request, Security.BearerTokenFilter.Client(http)) is not { } job)
         {
             http.Response.Headers.RetryAfter = "5";
+            metrics.Rejected(jobs.IsStopping ? "stopping" : "busy");
             return jobs.IsStopping
                 ? TypedResults.Problem("The host is shutting down; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping")
                 : TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy");
@@ -48,7 +50,7 @@ public static class JobEndpointRouteBuilderExtensions
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
         {
-            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
+            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), 0, options.Value, time, metrics, () => jobs.Subscribe(job));
         }
 
         var id = job.Id;
@@ -56,7 +58,7 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<SseStreamResult, ProblemHttpResult>> Events(
-        string id, string? lastEventId, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time)
+        string id, string? lastEventId, HttpContext http, JobService jobs, IOptions<StreamingOptions> options, TimeProvider time, HostMetrics metrics)
     {
         if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
         {
@@ -71,7 +73,7 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem($"Last-Event-ID '{Printable(resume)}' is not an event id of this job (0–{job.Log.LastSequence}).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
         }
 
-        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), options.Value, time, () => jobs.Subscribe(job));
+        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Value.LagBound, options.Value.MaxLag), after, options.Value, time, metrics, () => jobs.Subscribe(job));
     }
 
     private static async Task<Results<Ok<JobSnapshot>, ProblemHttpResult>> Snapshot(string id, HttpContext http, JobService jobs) =>

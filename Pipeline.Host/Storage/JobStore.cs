@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using LiteDB;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Streaming;
+using Pipeline.Host.Telemetry;
 
 namespace Pipeline.Host.Storage;
 
@@ -23,8 +24,11 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private readonly ILogger<JobStore> _logger;
     private readonly Task _owner;
 
-    public JobStore(IOptions<StorageOptions> options, TimeProvider time, ILogger<JobStore> logger)
+    private readonly HostMetrics _metrics;
+
+    public JobStore(IOptions<StorageOptions> options, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger)
     {
+        _metrics = metrics;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -190,6 +194,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
             _events.Insert(events);
             _database.Commit();
+            _metrics.Stored(operations.Count(o => o.Entry is not null));
         }
         catch
         {

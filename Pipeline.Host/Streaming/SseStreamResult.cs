@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Pipeline.Host.Telemetry;
 
 namespace Pipeline.Host.Streaming;
 
 /// <summary>
 /// Writes a job's events as SSE with <see cref="SseFormatter"/> (one item at a time, flushed as written) and adds
 /// what it lacks: a <c>: ping</c> comment after a quiet <c>Heartbeat</c>, the proxy headers, the <c>retry:</c> hint.
+/// Ids skipped after <paramref name="after"/> are events a lagging reader got merged or superseded: counted.
 /// </summary>
-internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, StreamingOptions options, TimeProvider time, Func<IDisposable>? subscribe = null) : IResult
+internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, long after, StreamingOptions options, TimeProvider time, HostMetrics metrics, Func<IDisposable>? subscribe = null) : IResult
 {
     private static readonly byte[] Ping = Encoding.UTF8.GetBytes(": ping\n\n");
 
@@ -23,6 +25,20 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, Str
         using var subscription = subscribe?.Invoke();
         await response.Body.FlushAsync(cancellationToken);
 
+        metrics.StreamOpened();
+        try
+        {
+            await WriteAsync(response, cancellationToken);
+        }
+        finally
+        {
+            metrics.StreamClosed();
+        }
+    }
+
+    private async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        var last = after;
         await using var items = entries.GetAsyncEnumerator(cancellationToken);
         var first = true;
         var next = items.MoveNextAsync().AsTask();
@@ -52,8 +68,10 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, Str
                     ReconnectionInterval = first ? options.Retry : null,
                 };
                 first = false;
-                await SseFormatter.WriteAsync(One(item), response.Body, cancellationToken);
+                await SseFormatter.WriteAsync(One(item, cancellationToken), response.Body, cancellationToken);
                 await response.Body.FlushAsync(cancellationToken);
+                metrics.Written(entry.Seq - last - 1);
+                last = entry.Seq;
                 next = items.MoveNextAsync().AsTask();
             }
         }

@@ -10,7 +10,7 @@ namespace Pipeline.Stages.Music;
 /// Best-effort upstream calls for the music stages: the cache first (a hit takes no permit and no budget), and a
 /// failed call becomes an <c>item.failed</c> event naming stage, upstream and reason while the item goes on.
 /// </summary>
-internal sealed class UpstreamCalls(UpstreamCache cache, TimeProvider time)
+internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics, TimeProvider time)
 {
     public UpstreamCache Cache => cache;
 
@@ -46,6 +46,7 @@ internal sealed class UpstreamCalls(UpstreamCache cache, TimeProvider time)
             ThrottleRejectedException t => "throttle_" + t.Reason.ToTag(),
             _ => "error",
         };
+        metrics.Failed(stage, upstream, reason);
         job.Events.Publish(new ItemFailed(job.Id, time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
     }
 }

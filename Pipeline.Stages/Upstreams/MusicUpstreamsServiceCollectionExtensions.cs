@@ -22,6 +22,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
         services.TryAddSingleton<SpotifyTokenProvider>();
+        services.TryAddSingleton<UpstreamMetrics>();
 
         Upstream(services.AddHttpClient(SpotifyTokenProvider.ClientName), SpotifyClient.Lane, (o, _) => (o.Spotify.AccountsBaseUrl, "spotify-accounts/", o.Spotify.HasKeys));
         Upstream(services.AddHttpClient<SpotifyClient>(), SpotifyClient.Lane, (o, _) => (o.Spotify.ApiBaseUrl, "spotify/v1/", o.Spotify.HasKeys))
@@ -57,7 +58,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
             resilience.Retry.ShouldRetryAfterHeader = true;
             resilience.CircuitBreaker.SamplingDuration = settings.AttemptTimeout * 3;
         });
-        client.AddHttpMessageHandler(sp => new ThrottleHandler(sp.GetRequiredService<Throttle>(), lane));
+        client.AddHttpMessageHandler(sp => new ThrottleHandler(sp.GetRequiredService<Throttle>(), lane, sp.GetRequiredService<UpstreamMetrics>()));
         return client;
     }
 }

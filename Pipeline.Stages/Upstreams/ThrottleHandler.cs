@@ -6,9 +6,9 @@ namespace Pipeline.Stages.Upstreams;
 /// <summary>
 /// Puts every attempt of an upstream call through the shared throttle: lane slot, rate permit and one unit of the
 /// job's budget. The slot is held until the response is disposed (for a stream, until it ends); a 429 or 503
-/// with Retry-After pauses the lane for everyone.
+/// with Retry-After pauses the lane for everyone. Each attempt's answer is counted by status class.
 /// </summary>
-internal sealed class ThrottleHandler(Throttle throttle, string lane) : DelegatingHandler
+internal sealed class ThrottleHandler(Throttle throttle, string lane, UpstreamMetrics metrics) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -22,10 +22,12 @@ internal sealed class ThrottleHandler(Throttle throttle, string lane) : Delegati
         }
         catch
         {
+            metrics.Answered(lane, null);
             lease.Dispose();
             throw;
         }
 
+        metrics.Answered(lane, (int)response.StatusCode);
         if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && RetryAfter(response) is { } retryAfter)
         {
             throttle.PauseLane(lane, retryAfter);

@@ -85,8 +85,8 @@ public sealed class UpstreamResilienceOptions
     /// <summary>All attempts together, waits included. Default 60 s.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Retries after the first attempt (each one a new call against the rate limit and budget). Default 3.</summary>
-    [Range(0, 10)]
+    /// <summary>Retries after the first attempt (each one a new call against the rate limit and budget). Default 3; at least 1 (the standard resilience pipeline needs one).</summary>
+    [Range(1, 10)]
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>Base delay of the exponential backoff, when the upstream sends no Retry-After. Default 500 ms.</summary>

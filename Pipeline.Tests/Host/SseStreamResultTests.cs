@@ -16,7 +16,7 @@ public sealed class SseStreamResultTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var body = new MemoryStream();
         var context = new DefaultHttpContext { Response = { Body = body } };
-        var result = new SseStreamResult(Entries(release.Task), new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(15) }, time);
+        var result = new SseStreamResult(Entries(release.Task), 0, new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(15) }, time, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()));
 
         var writing = result.ExecuteAsync(context);
         await Signals.SettleAsync();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Pipeline.Tests.Support;
@@ -41,7 +39,7 @@ internal sealed class ChildHost : IAsyncDisposable
     /// <summary>Starts the host on a free loopback port and waits until it is ready.</summary>
     public static async Task<ChildHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -153,12 +151,5 @@ internal sealed class ChildHost : IAsyncDisposable
 
             await Task.Delay(50);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -17,7 +17,7 @@ public sealed class JobStoreTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private JobStore Open(TimeProvider? time = null, TimeSpan? flushInterval = null) =>
-        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, NullLogger<JobStore>.Instance);
+        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()), NullLogger<JobStore>.Instance);
 
     private static JobRecord Record(string id, bool ended = false, DateTimeOffset? endedAt = null) =>
         new() { Id = id, Client = "c", Prompt = "p", TrackCount = 3, Ended = ended, EndedAtTicks = endedAt?.UtcTicks ?? 0, AcceptedAtTicks = (endedAt ?? DateTimeOffset.UtcNow).UtcTicks };

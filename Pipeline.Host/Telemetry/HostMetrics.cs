@@ -1,0 +1,52 @@
+using System.Diagnostics.Metrics;
+using Pipeline.Telemetry;
+
+namespace Pipeline.Host.Telemetry;
+
+/// <summary>The host's instruments on the <c>Pipeline</c> meter: streams, admission, the job store and configuration reloads.</summary>
+internal sealed class HostMetrics
+{
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _superseded;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _transactions;
+    private readonly Counter<long> _stored;
+    private readonly Counter<long> _reloads;
+
+    public HostMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(PipelineTelemetry.MeterName);
+        _connections = meter.CreateUpDownCounter<long>("pipeline.sse.connections", "{connection}", "Event streams open.");
+        _written = meter.CreateCounter<long>("pipeline.sse.events.written", "{event}", "Events written to streams.");
+        _superseded = meter.CreateCounter<long>("pipeline.sse.events.superseded", "{event}", "Events a lagging stream skipped: superseded stage.progress and llm.delta merged into a later one.");
+        _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, stopping).");
+        _transactions = meter.CreateCounter<long>("pipeline.store.transactions", "{transaction}", "Job store write transactions.");
+        _stored = meter.CreateCounter<long>("pipeline.store.events", "{event}", "Events written to the job store.");
+        _reloads = meter.CreateCounter<long>("pipeline.config.reloads", "{reload}", "Configuration reloads, by section and result (accepted, rejected).");
+    }
+
+    public void StreamOpened() => _connections.Add(1);
+
+    public void StreamClosed() => _connections.Add(-1);
+
+    public void Written(long superseded)
+    {
+        _written.Add(1);
+        if (superseded > 0)
+        {
+            _superseded.Add(superseded);
+        }
+    }
+
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Stored(int events)
+    {
+        _transactions.Add(1);
+        _stored.Add(events);
+    }
+
+    public void Reloaded(string section, bool accepted) =>
+        _reloads.Add(1, new("section", section), new("result", accepted ? "accepted" : "rejected"));
+}

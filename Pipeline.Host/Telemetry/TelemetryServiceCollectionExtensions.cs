@@ -1,0 +1,28 @@
+using OpenTelemetry.Metrics;
+using Pipeline.Telemetry;
+
+namespace Pipeline.Host.Telemetry;
+
+/// <summary>Registers the host's metrics and their Prometheus export.</summary>
+public static class TelemetryServiceCollectionExtensions
+{
+    /// <summary>The meters exported at <c>/metrics</c>: the pipeline's own, ASP.NET Core's, Kestrel's and the .NET runtime's.</summary>
+    public static readonly IReadOnlyList<string> Meters =
+    [
+        PipelineTelemetry.MeterName,
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.RateLimiting",
+        "System.Runtime",
+    ];
+
+    /// <summary>Adds the host's instruments and OpenTelemetry metrics with the Prometheus exporter (map it with <c>MapPipelineEndpoints</c>).</summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddPipelineTelemetry(this IServiceCollection services)
+    {
+        services.AddSingleton<HostMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter([.. Meters]).AddPrometheusExporter());
+        return services;
+    }
+}

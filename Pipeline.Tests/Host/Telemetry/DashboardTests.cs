@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipeline.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Pipeline.Tests.Host.Telemetry;
+
+/// <summary>The Grafana dashboard proven against a real Prometheus scraping a real host (Debian's prometheus, installed by .ci/run).</summary>
+[Collection(nameof(SerialTests))]
+public sealed class DashboardTests(ITestOutputHelper output)
+{
+    private static readonly JsonElement Dashboard = JsonDocument.Parse(File.ReadAllText(Repository.File("grafana", "dashboards", "pipeline.json"))).RootElement;
+
+    // Fresh prompts, so that upstream calls (not cache hits) keep coming.
+    private static readonly string[] Genres = ["house", "techno", "jazz", "rock", "soul", "disco", "funk", "ambient", "metal", "reggae", "latin pop", "hip hop", "edm", "r&b", "rap", "indie"];
+
+    private static IEnumerable<(string Panel, string[] Queries)> Panels() =>
+        Dashboard.GetProperty("panels").EnumerateArray()
+            .Select(p => (p.GetProperty("title").GetString()!, p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToArray()));
+
+    private bool PrometheusMissing()
+    {
+        if (File.Exists(PrometheusServer.Executable))
+        {
+            return false;
+        }
+
+        // CI installs prometheus and sets PIPELINE_REQUIRE_PROMETHEUS, so there this cannot pass by being skipped.
+        Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_PROMETHEUS") is null, $"{PrometheusServer.Executable} is required here");
+        output.WriteLine("Not run: prometheus is not installed (apt-get install prometheus).");
+        return true;
+    }
+
+    [Fact]
+    public async Task EveryPanel_ShowsDataFromARunningHost()
+    {
+        if (PrometheusMissing())
+        {
+            return;
+        }
+
+        // A workload that exercises every panel: two jobs at a time against one running slot and one queue place
+        // (busy refusals), a small shedding enrichment stage, a failing Last.fm, a budget smaller than a job.
+        using var host = new HostServer(new Dictionary<string, string?>
+        {
+            ["Pipeline:Admission:MaxActiveJobs"] = "1",
+            ["Pipeline:Admission:MaxQueuedJobs"] = "1",
+            ["Pipeline:Stages:enrichment:Capacity"] = "4",
+            ["Pipeline:Stages:enrichment:MaxDegreeOfParallelism"] = "2",
+            ["Pipeline:Stages:enrichment:Overflow"] = "Shed",
+            ["Pipeline:Sandbox:LastFm:ErrorRate"] = "0.5",
+            ["Pipeline:Upstreams:Resilience:MaxRetries"] = "1",
+            ["Pipeline:Jobs:CallBudget"] = "12",
+            ["Pipeline:Streaming:LagBound"] = "1",
+            ["Pipeline:Sandbox:LlmTokensPerSecond"] = "400",
+        });
+        using var http = host.CreateClient();
+        await using var prometheus = await PrometheusServer.StartAsync(http.BaseAddress!);
+
+        var empty = Panels().ToList();
+        var started = Stopwatch.StartNew();
+        for (var round = 0; round < 30 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunJobAsync(http, $"{Genres[((round * 3) + i) % Genres.Length]} party", trackCount: 12 + (5 * i))));
+            empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
+        }
+
+        Assert.True(empty.Count == 0, "Panels without data: " + string.Join("; ", empty.Select(p => p.Panel)));
+    }
+
+    [Fact]
+    public async Task PrometheusConfig_PassesPromtool()
+    {
+        if (PrometheusMissing())
+        {
+            return;
+        }
+
+        using var promtool = Process.Start(new ProcessStartInfo("/usr/bin/promtool", ["check", "config", Repository.File("config", "prometheus.yml")]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var said = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        await promtool.WaitForExitAsync().Within();
+
+        Assert.True(promtool.ExitCode == 0, said);
+    }
+
+    [Fact]
+    public void GrafanaProvisioning_DatasourceAndDashboardsAgree()
+    {
+        var datasource = File.ReadAllText(Repository.File("grafana", "provisioning", "datasources", "prometheus.yml"));
+        var provider = File.ReadAllText(Repository.File("grafana", "provisioning", "dashboards", "pipeline.yml"));
+        var uids = Dashboard.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("datasource").GetProperty("uid").GetString()).Append(p.GetProperty("datasource").GetProperty("uid").GetString()))
+            .Distinct();
+
+        Assert.Contains("uid: " + Assert.Single(uids), datasource, StringComparison.Ordinal);
+        Assert.Contains("type: file", provider, StringComparison.Ordinal);
+        Assert.True(Panels().Count() >= 13);
+    }
+
+    private static async Task RunJobAsync(HttpClient http, string prompt, int trackCount)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { prompt, trackCount }) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (response.IsSuccessStatusCode)
+        {
+            await (await response.Content.ReadAsStreamAsync()).CopyToAsync(Stream.Null).Within(); // to the terminal event
+        }
+    }
+
+    // A panel shows data when one of its queries has a sample with a number; every query must evaluate.
+    private static async Task<bool> HasDataAsync(PrometheusServer prometheus, string[] queries)
+    {
+        var any = false;
+        foreach (var query in queries)
+        {
+            any |= (await prometheus.QueryAsync(query)).Any(double.IsFinite);
+        }
+
+        return any;
+    }
+
+    private static async Task<IEnumerable<T>> FilterAsync<T>(IEnumerable<T> items, Func<T, Task<bool>> keep)
+    {
+        var kept = new List<T>();
+        foreach (var item in items)
+        {
+            if (await keep(item))
+            {
+                kept.Add(item);
+            }
+        }
+
+        return kept;
+    }
+}
