@@ -7,7 +7,7 @@ using Pipeline.Host.Telemetry;
 using Pipeline.Stages;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.UsePipelineDefaults();
+builder.UsePipelineDefaults().UsePipelineLogging();
 builder.Services.AddPipelineCore().AddMusicStages();
 builder.Services.AddSandbox();
 builder.Services.AddJobApi();

@@ -65,6 +65,7 @@ internal sealed partial class JobService(
             CallBudget = context.Budget.Limit,
         };
         store.Save(record);
+        LogAccepted(logger, record.Id, record.TrackCount, record.Detached);
         var hosted = Run(record, log, context);
         log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
         return hosted;
@@ -175,6 +176,7 @@ internal sealed partial class JobService(
     private async Task RunAsync(HostedJob hosted)
     {
         var job = hosted.Context!;
+        using var scope = logger.BeginScope(new JobScope(job.Id)); // every line of the job carries its id
         try
         {
             await _running.WaitAsync(job.CancellationToken);
@@ -215,6 +217,7 @@ internal sealed partial class JobService(
             hosted.Record.Ended = true;
             hosted.Record.EndedAtTicks = ended.At.UtcTicks;
             hosted.Record.CallsUsed = hosted.Context!.Budget.Used;
+            LogEnded(logger, hosted.Id, ended.Outcome, ended.Reason, hosted.Record.CallsUsed);
             store.Save(hosted.Record);
         }
 
@@ -230,6 +233,12 @@ internal sealed partial class JobService(
             _jobs.TryRemove(oldest, out _);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepted job {JobId}: {TrackCount} tracks, detached {Detached}")]
+    private static partial void LogAccepted(ILogger logger, string jobId, int trackCount, bool detached);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Outcome} ({Reason}) after {Calls} upstream calls")]
+    private static partial void LogEnded(ILogger logger, string jobId, JobOutcome outcome, string? reason, int calls);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed job {JobId} after a restart, {Events} events already logged")]
     private static partial void LogResumed(ILogger logger, string jobId, int events);
