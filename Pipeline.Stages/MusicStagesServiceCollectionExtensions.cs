@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,6 +49,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.TryAddSingleton<SearchWork>();
         services.TryAddSingleton<AudioFeaturesWork>();
         services.TryAddSingleton<EnrichmentWork>();
+        services.TryAddSingleton(sp => new Lazy<IChatClient>(sp.GetRequiredService<IChatClient>));
         services.TryAddSingleton<LlmWork>();
         services.TryAddSingleton(sp => new SetPipeline(
             sp.GetRequiredService<StageFactory>(),

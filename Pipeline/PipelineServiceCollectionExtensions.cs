@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 using Pipeline.Jobs;
 using Pipeline.Stages;
 using Pipeline.Throttling;
@@ -12,7 +15,7 @@ public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the core services, with options bound from <c>Pipeline:Throttle</c>, <c>Pipeline:Jobs</c> and
-    /// <c>Pipeline:Stages:{name}</c> and validated at start. Uses the registered <see cref="TimeProvider"/>, else the system one.
+    /// <c>Pipeline:Stages:{name}</c>, validated at start and followed live (an invalid change is rejected and the last good values stay). Uses the registered <see cref="TimeProvider"/>, else the system one.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
@@ -28,20 +31,27 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.AddOptions<StageOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<StageOptions>, StageOptionsConfigurator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StageOptions>, StageOptionsValidator>());
 
         services.TryAddSingleton<ThrottleMetrics>();
         services.TryAddSingleton<StageMetrics>();
         services.TryAddSingleton<JobMetrics>();
+        services.AddReloadableOptions<ThrottleOptions>(ThrottleOptions.Section);
+        services.AddReloadableOptions<JobOptions>(JobOptions.Section);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<StageOptions>, StageOptionsChangeTokenSource>());
         services.TryAddSingleton(sp => new Throttle(
-            sp.GetRequiredService<IOptions<ThrottleOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ThrottleMetrics>()));
+            sp.GetRequiredService<ReloadableOptions<ThrottleOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ThrottleMetrics>(), Logger(sp, "Pipeline.Throttling")));
         services.TryAddSingleton(sp => new JobRegistry(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptionsMonitor<JobOptions>>(), sp.GetRequiredService<JobMetrics>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ReloadableOptions<JobOptions>>(), sp.GetRequiredService<JobMetrics>()));
         services.TryAddSingleton(sp => new StageFactory(
-            sp.GetRequiredService<StageMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptionsMonitor<StageOptions>>()));
+            sp.GetRequiredService<StageMetrics>(), sp.GetRequiredService<TimeProvider>(), name => ReloadableOptionsServiceCollectionExtensions.Create<StageOptions>(sp, $"{StageOptionsValidator.Section}:{name}", name)));
         return services;
     }
 
-    /// <summary>Sets a stage's built-in options; <c>Pipeline:Stages:{name}</c> in configuration still overrides each value.</summary>
+    private static ILogger Logger(IServiceProvider services, string category) =>
+        (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(category);
+
+    /// <summary>Sets a stage's built-in options (validated at start); <c>Pipeline:Stages:{name}</c> in configuration still overrides each value.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The stage.</param>
     /// <param name="configure">Sets the defaults.</param>
@@ -50,6 +60,7 @@ public static class PipelineServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(new StageDefaults(name, configure));
+        services.AddOptions<StageOptions>(name).ValidateOnStart(); // a bad Pipeline:Stages:{name} value stops the host at start
         return services;
     }
 }

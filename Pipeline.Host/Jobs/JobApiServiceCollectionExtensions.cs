@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 using Pipeline.Host.Streaming;
 
 namespace Pipeline.Host.Jobs;
@@ -22,6 +23,7 @@ public static class JobApiServiceCollectionExtensions
     public static IServiceCollection AddJobApi(this IServiceCollection services)
     {
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddReloadableOptions<StreamingOptions>(StreamingOptions.Section);
         services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Storage.StorageOptions>().BindConfiguration(Storage.StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Storage.JobStore>();

@@ -1,8 +1,8 @@
 namespace Pipeline.Host.Jobs;
 
 /// <summary>
-/// Ties the job service to the host's life: once the server listens (resumed jobs may call the sandbox it serves), the
-/// jobs left unfinished are resumed; at a graceful stop running jobs drain while the server still serves their
+/// Ties the job service to the host's life: once the server listens (resumed jobs may call the sandbox it serves, and
+/// sandbox clients take its address when built), the jobs left unfinished are resumed; at a graceful stop running jobs drain while the server still serves their
 /// streams (and answers 503 to new ones), before any service stops.
 /// </summary>
 internal sealed partial class JobLifecycle(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<JobLifecycle> logger) : IHostedLifecycleService

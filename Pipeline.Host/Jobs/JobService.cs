@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
@@ -17,7 +18,7 @@ internal sealed partial class JobService(
     SetPipeline pipeline,
     JobStore store,
     TimeProvider time,
-    IOptions<StreamingOptions> options,
+    ReloadableOptions<StreamingOptions> options,
     IOptions<AdmissionOptions> admission,
     IOptions<StorageOptions> storage,
     ILogger<JobService> logger) : IDisposable
@@ -93,7 +94,7 @@ internal sealed partial class JobService(
     /// Counts a stream reading the job. When the last one leaves and none returns within the grace period, a job not
     /// started detached is cancelled (<c>job.cancelled</c>, reason <c>client_disconnected</c>).
     /// </summary>
-    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected"));
+    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected"));
 
     /// <summary>Cancels a running job: its queued upstream calls leave the throttle and its items stop at the next stage.</summary>
     public bool Cancel(HostedJob job) => job.Context is { } context && registry.End(context, JobOutcome.Cancelled);
@@ -160,7 +161,7 @@ internal sealed partial class JobService(
         Interlocked.Increment(ref _admitted);
         var job = Run(record, log, context);
         LogResumed(logger, record.Id, stored.Events.Count);
-        job.Subscribe(options.Value.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
+        job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
     }
 
     private HostedJob Run(JobRecord record, JobLog log, JobContext context)
@@ -192,8 +193,8 @@ internal sealed partial class JobService(
         using var progress = time.CreateTimer(
             static s => ((HostedJob)s!).ReportProgress(),
             hosted,
-            options.Value.ProgressInterval,
-            options.Value.ProgressInterval);
+            options.Current.ProgressInterval,
+            options.Current.ProgressInterval);
         try
         {
             await pipeline.RunAsync(job, hosted.Request);
@@ -228,7 +229,7 @@ internal sealed partial class JobService(
     private void Retire(string id)
     {
         _finished.Enqueue(id);
-        while (_finished.Count > options.Value.RetainedJobs && _finished.TryDequeue(out var oldest))
+        while (_finished.Count > options.Current.RetainedJobs && _finished.TryDequeue(out var oldest))
         {
             _jobs.TryRemove(oldest, out _);
         }

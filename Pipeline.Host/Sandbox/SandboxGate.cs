@@ -1,18 +1,18 @@
-using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 
 namespace Pipeline.Host.Sandbox;
 
 /// <summary>
 /// Decides, per request and upstream, the latency to wait and whether to serve, refuse for quota, fail or malform;
-/// quotas are sliding windows of arrivals, as the real services count them.
+/// quotas are sliding windows of arrivals, as the real services count them. Knobs follow configuration live.
 /// </summary>
-internal sealed class SandboxGate(IOptionsMonitor<SandboxOptions> options, TimeProvider time)
+internal sealed class SandboxGate(ReloadableOptions<SandboxOptions> options, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Queue<long>> _arrivals = new(StringComparer.Ordinal);
-    private readonly Random _dice = new(options.CurrentValue.Seed);
+    private readonly Random _dice = new(options.Current.Seed);
 
-    public SandboxOptions Options => options.CurrentValue;
+    public SandboxOptions Options => options.Current;
 
     /// <summary>Waits the upstream's latency and returns the verdict; for <see cref="SandboxVerdict.OverQuota"/> also when the quota frees.</summary>
     public async Task<(SandboxVerdict Verdict, TimeSpan RetryAfter)> EnterAsync(string upstream, UpstreamBehaviour behaviour, CancellationToken cancellationToken)

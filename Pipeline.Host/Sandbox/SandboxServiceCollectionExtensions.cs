@@ -1,3 +1,4 @@
+using Pipeline.Configuration;
 using Pipeline.Host.Sandbox.Catalog;
 
 namespace Pipeline.Host.Sandbox;
@@ -11,6 +12,7 @@ public static class SandboxServiceCollectionExtensions
     public static IServiceCollection AddSandbox(this IServiceCollection services)
     {
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
+        services.AddReloadableOptions<SandboxOptions>(SandboxOptions.Section);
         services.AddSingleton(_ => MusicCatalog.LoadShipped());
         services.AddSingleton(sp => new SandboxRequestLog(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SandboxOptions>>().Value.RequestLogCapacity));
         services.AddSingleton<SandboxGate>();

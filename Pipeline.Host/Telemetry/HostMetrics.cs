@@ -3,7 +3,7 @@ using Pipeline.Telemetry;
 
 namespace Pipeline.Host.Telemetry;
 
-/// <summary>The host's instruments on the <c>Pipeline</c> meter: streams, admission, the job store and configuration reloads.</summary>
+/// <summary>The host's instruments on the <c>Pipeline</c> meter: streams, admission and the job store.</summary>
 internal sealed class HostMetrics
 {
     private readonly UpDownCounter<long> _connections;
@@ -12,7 +12,6 @@ internal sealed class HostMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _transactions;
     private readonly Counter<long> _stored;
-    private readonly Counter<long> _reloads;
 
     public HostMetrics(IMeterFactory meterFactory)
     {
@@ -23,7 +22,6 @@ internal sealed class HostMetrics
         _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, stopping).");
         _transactions = meter.CreateCounter<long>("pipeline.store.transactions", "{transaction}", "Job store write transactions.");
         _stored = meter.CreateCounter<long>("pipeline.store.events", "{event}", "Events written to the job store.");
-        _reloads = meter.CreateCounter<long>("pipeline.config.reloads", "{reload}", "Configuration reloads, by section and result (accepted, rejected).");
     }
 
     public void StreamOpened() => _connections.Add(1);
@@ -46,7 +44,4 @@ internal sealed class HostMetrics
         _transactions.Add(1);
         _stored.Add(events);
     }
-
-    public void Reloaded(string section, bool accepted) =>
-        _reloads.Add(1, new("section", section), new("result", accepted ? "accepted" : "rejected"));
 }

@@ -9,8 +9,12 @@ using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Llm;
 
-/// <summary>The llm stage: one streamed model call per job that orders its tracks into a set and explains each transition.</summary>
-internal sealed class LlmWork(IChatClient chat, TimeProvider time)
+/// <summary>
+/// The llm stage: one streamed model call per job that orders its tracks into a set and explains each transition.
+/// The client is built at the first call, not with the stage: in sandbox mode its address is the host's own, known
+/// only once the server listens.
+/// </summary>
+internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
 {
     public const string Stage = "llm";
 
@@ -27,7 +31,7 @@ internal sealed class LlmWork(IChatClient chat, TimeProvider time)
             ChatFinishReason? finish = null;
             using (UpstreamRequest.Use(job))
             {
-                await foreach (var update in chat.GetStreamingResponseAsync([new(ChatRole.System, Instructions), new(ChatRole.User, Prompt(draft))], cancellationToken: cancellationToken))
+                await foreach (var update in chat.Value.GetStreamingResponseAsync([new(ChatRole.System, Instructions), new(ChatRole.User, Prompt(draft))], cancellationToken: cancellationToken))
                 {
                     finish = update.FinishReason ?? finish;
                     if (!string.IsNullOrEmpty(update.Text))

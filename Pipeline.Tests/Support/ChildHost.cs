@@ -112,6 +112,14 @@ internal sealed class ChildHost : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>The host stopped before it was ready.</summary>
+    public sealed class ExitedException(int exitCode, string output) : Exception($"The host exited with {exitCode}:\n{output}")
+    {
+        public int ExitCode { get; } = exitCode;
+
+        public string Output { get; } = output;
+    }
+
     private void Append(string? line)
     {
         lock (_output)
@@ -128,7 +136,7 @@ internal sealed class ChildHost : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Output}");
+                throw new ExitedException(_process.ExitCode, Output);
             }
 
             try

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.Jobs;
@@ -20,15 +21,18 @@ internal sealed class CoreHarness : IDisposable
     public CoreHarness(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         _services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<IConfiguration>(Configuration)
+            .AddLogging(logging => logging.AddFakeLogging())
             .AddSingleton(Time)
             .AddPipelineCore()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public TimeProvider Time { get; }
+
+    public IConfigurationRoot Configuration { get; }
 
     public FakeTimeProvider FakeTime => (FakeTimeProvider)Time;
 
@@ -45,6 +49,17 @@ internal sealed class CoreHarness : IDisposable
 
     public MetricCollector<T> Collect<T>(string instrument)
         where T : struct => new(MeterFactory, PipelineTelemetry.MeterName, instrument);
+
+    /// <summary>Changes settings and reloads the configuration, as an edited file would.</summary>
+    public void Reconfigure(IReadOnlyDictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            Configuration.Providers.First().Set(key, value);
+        }
+
+        Configuration.Reload();
+    }
 
     public void Dispose() => _services.Dispose();
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Tests.Support;
 
-/// <summary>The real host (Program) on real Kestrel at 127.0.0.1 on a free port, offline, with fast sandbox settings.</summary>
+/// <summary>The real host (Program) on real Kestrel at 127.0.0.1 on a free port, offline, with fast sandbox settings (a null setting drops a default).</summary>
 internal sealed class HostServer : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _storage = new();
@@ -30,6 +30,12 @@ internal sealed class HostServer : WebApplicationFactory<Program>
             _settings[key] = value;
         }
 
+        // A null setting removes the default, so a tuning file (Pipeline:ConfigFile) can hold that key instead.
+        foreach (var key in _settings.Where(s => s.Value is null).Select(s => s.Key).ToList())
+        {
+            _settings.Remove(key);
+        }
+
         UseKestrel(0);
         StartServer();
     }
@@ -37,6 +43,10 @@ internal sealed class HostServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("urls", "http://127.0.0.1:0").ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
+        if (_settings.TryGetValue("Pipeline:ConfigFile", out var tuningFile))
+        {
+            builder.UseSetting("Pipeline:ConfigFile", tuningFile); // read by Program before the settings above apply
+        }
         builder.ConfigureLogging(logging => logging.AddFakeLogging());
     }
 

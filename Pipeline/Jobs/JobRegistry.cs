@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 using Pipeline.Events;
 
 namespace Pipeline.Jobs;
@@ -10,10 +10,10 @@ public sealed class JobRegistry
 {
     private readonly ConcurrentDictionary<string, JobContext> _jobs = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly IOptionsMonitor<JobOptions> _options;
+    private readonly ReloadableOptions<JobOptions> _options;
     private readonly JobMetrics _metrics;
 
-    internal JobRegistry(TimeProvider time, IOptionsMonitor<JobOptions> options, JobMetrics metrics)
+    internal JobRegistry(TimeProvider time, ReloadableOptions<JobOptions> options, JobMetrics metrics)
     {
         _time = time;
         _options = options;
@@ -31,7 +31,7 @@ public sealed class JobRegistry
     /// <returns>The running job.</returns>
     public JobContext Start(IPipelineEventSink? events = null, string? id = null, int? callBudget = null, TimeSpan? timeout = null)
     {
-        var options = _options.CurrentValue;
+        var options = _options.Current;
         var job = new JobContext(
             id ?? NewId(),
             _time,

@@ -12,7 +12,7 @@ internal sealed class JobStageCounters
     private long _failed;
     private long _dropped;
     private int _inStage;
-    private TaskCompletionSource? _room;
+    private readonly RoomSignal _room = new();
 
     /// <summary>Items of this job queued or in work at the stage: the job's share in use.</summary>
     public int InStage => Volatile.Read(ref _inStage);
@@ -51,19 +51,9 @@ internal sealed class JobStageCounters
     }
 
     /// <summary>Completes when one of the job's items next leaves the stage. Take it before checking for room.</summary>
-    public Task RoomFreed()
-    {
-        var room = Volatile.Read(ref _room);
-        if (room is null)
-        {
-            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            room = Interlocked.CompareExchange(ref _room, created, null) ?? created;
-        }
+    public Task RoomFreed() => _room.Next();
 
-        return room.Task;
-    }
-
-    public void SignalRoom() => Interlocked.Exchange(ref _room, null)?.TrySetResult();
+    public void SignalRoom() => _room.Signal();
 
     public StageCounts Snapshot() => new(
         Interlocked.Read(ref _offered),

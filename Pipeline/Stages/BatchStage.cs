@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using Pipeline.Configuration;
 
 namespace Pipeline.Stages;
 
@@ -19,13 +20,14 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
         StageOptions options,
         StageMetrics metrics,
         TimeProvider time,
-        Func<IReadOnlyList<StageItem<TIn>>, CancellationToken, ValueTask<IReadOnlyList<ItemResult<TOut>>>> work)
-        : base(name, options, metrics, time)
+        Func<IReadOnlyList<StageItem<TIn>>, CancellationToken, ValueTask<IReadOnlyList<ItemResult<TOut>>>> work,
+        ReloadableOptions<StageOptions>? reloadable = null)
+        : base(name, options, metrics, time, reloadable)
     {
         _work = work;
         _batcher = new BatchBlock<StageItem<TIn>>(options.BatchSize, new GroupingDataflowBlockOptions
         {
-            BoundedCapacity = Math.Max(options.Capacity, options.BatchSize),
+            BoundedCapacity = DataflowBlockOptions.Unbounded, // the stage's own count bounds it, at the capacity in force
         });
         var worker = new ActionBlock<StageItem<TIn>[]>(ProcessAsync, new ExecutionDataflowBlockOptions
         {
@@ -54,17 +56,6 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
     private protected override bool TryPost(StageItem<TIn> item)
     {
         if (!_batcher.Post(item))
-        {
-            return false;
-        }
-
-        ArmFlush();
-        return true;
-    }
-
-    private protected override async Task<bool> SendAsync(StageItem<TIn> item, CancellationToken cancellationToken)
-    {
-        if (!await _batcher.SendAsync(item, cancellationToken))
         {
             return false;
         }

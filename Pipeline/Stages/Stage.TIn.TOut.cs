@@ -1,3 +1,4 @@
+using Pipeline.Configuration;
 using Pipeline.Jobs;
 
 namespace Pipeline.Stages;
@@ -9,8 +10,8 @@ public abstract class Stage<TIn, TOut> : Stage<TIn>
 {
     private Stage<TOut>? _next;
 
-    private protected Stage(string name, StageOptions options, StageMetrics metrics, TimeProvider time)
-        : base(name, options, metrics, time)
+    private protected Stage(string name, StageOptions options, StageMetrics metrics, TimeProvider time, ReloadableOptions<StageOptions>? reloadable)
+        : base(name, options, metrics, time, reloadable)
     {
     }
 

@@ -1,3 +1,4 @@
+using Pipeline.Configuration;
 using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Throttling;
@@ -5,8 +6,10 @@ using Pipeline.Throttling;
 namespace Pipeline.Stages;
 
 /// <summary>
-/// A stage's input side: a bounded Dataflow buffer shared by every job (SEDA), fair admission so no job can fill
-/// it, the overflow policy, and the accounting that gives every offered item exactly one counted end.
+/// A stage's input side: a buffer shared by every job (SEDA), bounded by the stage's capacity, fair admission so no
+/// job can fill it, the overflow policy, and the accounting that gives every offered item exactly one counted end.
+/// The bound is this class's own count of items held (not the Dataflow block's, which is fixed at construction), so a
+/// configured stage takes a new capacity or overflow policy live; parallelism and batching stay as built.
 /// </summary>
 /// <typeparam name="TIn">The item type the stage takes.</typeparam>
 public abstract class Stage<TIn> : IStageGauges
@@ -14,25 +17,33 @@ public abstract class Stage<TIn> : IStageGauges
     private const int DescriptionLimit = 200;
 
     private readonly StageMetrics _metrics;
+    private readonly ReloadableOptions<StageOptions>? _reloadable;
+    private StageOptions _options;
+    private readonly RoomSignal _room = new(); // room anywhere in the stage: an item left, or the capacity grew
     private int _inStage;
     private int _working;
     private int _activeJobs;
     private int _pendingUpstreams;
     private int _closed;
 
-    private protected Stage(string name, StageOptions options, StageMetrics metrics, TimeProvider time)
+    private protected Stage(string name, StageOptions options, StageMetrics metrics, TimeProvider time, ReloadableOptions<StageOptions>? reloadable)
     {
         Name = name;
-        Options = options;
+        _options = options;
         _metrics = metrics;
         Time = time;
+        _reloadable = reloadable;
+        if (reloadable is not null)
+        {
+            reloadable.Changed += Reconfigure;
+        }
     }
 
     /// <summary>The stage's name, its metric tag.</summary>
     public string Name { get; }
 
-    /// <summary>The options it was built with.</summary>
-    public StageOptions Options { get; }
+    /// <summary>The options in force: as built, with capacity and overflow policy following configuration for a configured stage.</summary>
+    public StageOptions Options => Volatile.Read(ref _options);
 
     /// <summary>Completes when the stage has taken its last item and finished all work.</summary>
     public abstract Task Completion { get; }
@@ -76,9 +87,9 @@ public abstract class Stage<TIn> : IStageGauges
             return Refuse(item, counters, ShedReason.StageClosed);
         }
 
-        if (!TryReserve(item.Job, counters))
+        if (TryReserve(item.Job, counters) is { } full)
         {
-            return Refuse(item, counters, ShedReason.JobShare);
+            return Refuse(item, counters, full);
         }
 
         counters.Accepted();
@@ -90,7 +101,7 @@ public abstract class Stage<TIn> : IStageGauges
 
         counters.Unaccepted();
         Release(item.Job, counters);
-        return Refuse(item, counters, IsClosed ? ShedReason.StageClosed : ShedReason.QueueFull);
+        return Refuse(item, counters, ShedReason.StageClosed);
     }
 
     /// <summary>Offers an item under the stage's policy: <see cref="OverflowPolicy.Shed"/> answers at once,
@@ -111,7 +122,7 @@ public abstract class Stage<TIn> : IStageGauges
             return new ValueTask<OfferResult>(dropped);
         }
 
-        if (!IsClosed && TryReserve(item.Job, counters))
+        if (!IsClosed && TryReserve(item.Job, counters) is null)
         {
             counters.Accepted();
             if (TryPost(item))
@@ -145,8 +156,6 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected abstract bool TryPost(StageItem<TIn> item);
 
-    private protected abstract Task<bool> SendAsync(StageItem<TIn> item, CancellationToken cancellationToken);
-
     private protected abstract void CompleteInput();
 
     private protected abstract void FaultInput(Exception exception);
@@ -176,7 +185,15 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected void Register() => _metrics.Register(this);
 
-    private protected void Unregister() => _metrics.Unregister(this);
+    private protected void Unregister()
+    {
+        _metrics.Unregister(this);
+        if (_reloadable is not null)
+        {
+            _reloadable.Changed -= Reconfigure;
+            _reloadable.Dispose();
+        }
+    }
 
     private protected void StartWork(int items) => Interlocked.Add(ref _working, items);
 
@@ -198,6 +215,7 @@ public abstract class Stage<TIn> : IStageGauges
 
         Interlocked.Decrement(ref _inStage);
         counters.SignalRoom();
+        SignalRoom();
         _metrics.Ended(Name, outcome, reason);
         if (outcome is ItemOutcome.Failed or ItemOutcome.BudgetExhausted)
         {
@@ -234,29 +252,18 @@ public abstract class Stage<TIn> : IStageGauges
             }
 
             // Taken before the check, so an item leaving in between still wakes this producer.
-            var room = counters.RoomFreed();
-            if (TryReserve(item.Job, counters))
+            var jobRoom = counters.RoomFreed();
+            var stageRoom = _room.Next();
+            if (TryReserve(item.Job, counters) is null)
             {
                 break;
             }
 
-            await room.WaitAsync(cancellationToken);
+            await Task.WhenAny(jobRoom, stageRoom).WaitAsync(cancellationToken);
         }
 
         counters.Accepted();
-        bool sent;
-        try
-        {
-            sent = await SendAsync(item, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            counters.Unaccepted();
-            Release(item.Job, counters);
-            throw;
-        }
-
-        if (sent)
+        if (TryPost(item))
         {
             return Admitted(counters);
         }
@@ -288,7 +295,8 @@ public abstract class Stage<TIn> : IStageGauges
         return OfferResult.Taken;
     }
 
-    private bool TryReserve(JobContext job, JobStageCounters counters)
+    // Null when the item has its room (in the job's share and in the stage); else why not.
+    private ShedReason? TryReserve(JobContext job, JobStageCounters counters)
     {
         var held = counters.Reserve();
         if (held == 1)
@@ -296,19 +304,34 @@ public abstract class Stage<TIn> : IStageGauges
             Interlocked.Increment(ref _activeJobs);
         }
 
-        if (Options.FairShare && held > FairShare)
+        var options = Options;
+        ShedReason? full = options.FairShare && held > FairShare ? ShedReason.JobShare : null;
+        if (full is null && Interlocked.Increment(ref _inStage) > options.Capacity)
+        {
+            Interlocked.Decrement(ref _inStage);
+            full = ShedReason.QueueFull;
+        }
+
+        if (full is not null)
         {
             if (counters.Unreserve() == 0)
             {
                 Interlocked.Decrement(ref _activeJobs);
             }
 
-            return false;
+            return full;
         }
 
-        Interlocked.Increment(ref _inStage);
         job.Entered();
-        return true;
+        return null;
+    }
+
+    private void SignalRoom() => _room.Signal();
+
+    private void Reconfigure(StageOptions next)
+    {
+        Volatile.Write(ref _options, next);
+        SignalRoom(); // a larger capacity has room for waiters now
     }
 
     private void Release(JobContext job, JobStageCounters counters)
@@ -321,6 +344,7 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         counters.SignalRoom();
+        SignalRoom();
     }
 
     private OfferResult Admitted(JobStageCounters counters)

@@ -1,20 +1,22 @@
 using Microsoft.Extensions.Options;
+using Pipeline.Configuration;
 using Pipeline.Jobs;
 
 namespace Pipeline.Stages;
 
 /// <summary>
-/// Builds stages on the shared metrics and clock. Options come from the caller, or from configuration under
-/// <c>Pipeline:Stages:{name}</c>; invalid ones throw with the key and value named.
+/// Builds stages on the shared metrics and clock. Options come from the caller (fixed), or from configuration under
+/// <c>Pipeline:Stages:{name}</c> (followed live: capacity and overflow policy); invalid ones throw with the key and
+/// value named.
 /// </summary>
 public sealed class StageFactory
 {
     private readonly StageMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly IOptionsMonitor<StageOptions> _configured;
+    private readonly Func<string, ReloadableOptions<StageOptions>> _configured;
     private readonly StageOptionsValidator _validator = new();
 
-    internal StageFactory(StageMetrics metrics, TimeProvider time, IOptionsMonitor<StageOptions> configured)
+    internal StageFactory(StageMetrics metrics, TimeProvider time, Func<string, ReloadableOptions<StageOptions>> configured)
     {
         _metrics = metrics;
         _time = time;
@@ -31,7 +33,8 @@ public sealed class StageFactory
     public Stage<TIn, TOut> Create<TIn, TOut>(string name, Func<TIn, JobContext, CancellationToken, ValueTask<TOut>> work, StageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return new TransformStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, work, null);
+        var (resolved, reloadable) = Resolve(name, options);
+        return new TransformStage<TIn, TOut>(name, resolved, _metrics, _time, work, null, reloadable);
     }
 
     /// <summary>A stage that makes any number of outputs per item, each passed on as soon as it is made.</summary>
@@ -44,7 +47,8 @@ public sealed class StageFactory
     public Stage<TIn, TOut> CreateMany<TIn, TOut>(string name, Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>> work, StageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return new TransformStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, null, work);
+        var (resolved, reloadable) = Resolve(name, options);
+        return new TransformStage<TIn, TOut>(name, resolved, _metrics, _time, null, work, reloadable);
     }
 
     /// <summary>A stage that runs an action per item and passes the item on.</summary>
@@ -79,14 +83,20 @@ public sealed class StageFactory
         StageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(work);
-        return new BatchStage<TIn, TOut>(name, Resolve(name, options), _metrics, _time, work);
+        var (resolved, reloadable) = Resolve(name, options);
+        return new BatchStage<TIn, TOut>(name, resolved, _metrics, _time, work, reloadable);
     }
 
-    private StageOptions Resolve(string name, StageOptions? options)
+    private (StageOptions Options, ReloadableOptions<StageOptions>? Reloadable) Resolve(string name, StageOptions? options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        options ??= _configured.Get(name);
-        var result = _validator.Validate(name, options);
-        return result.Failed ? throw new OptionsValidationException(name, typeof(StageOptions), result.Failures) : options;
+        if (options is not null)
+        {
+            var result = _validator.Validate(name, options);
+            return result.Failed ? throw new OptionsValidationException(name, typeof(StageOptions), result.Failures) : (options, null);
+        }
+
+        var configured = _configured(name); // validated by the registered StageOptionsValidator, now and at each change
+        return (configured.Current, configured);
     }
 }

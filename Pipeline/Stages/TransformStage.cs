@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using Pipeline.Configuration;
 using Pipeline.Jobs;
 
 namespace Pipeline.Stages;
@@ -20,14 +21,15 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         StageMetrics metrics,
         TimeProvider time,
         Func<TIn, JobContext, CancellationToken, ValueTask<TOut>>? one,
-        Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? many)
-        : base(name, options, metrics, time)
+        Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? many,
+        ReloadableOptions<StageOptions>? reloadable = null)
+        : base(name, options, metrics, time, reloadable)
     {
         _one = one;
         _many = many;
         var blockOptions = new ExecutionDataflowBlockOptions
         {
-            BoundedCapacity = options.Capacity,
+            BoundedCapacity = DataflowBlockOptions.Unbounded, // the stage's own count bounds it, at the capacity in force
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
             EnsureOrdered = options.EnsureOrdered,
         };
@@ -54,9 +56,6 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     public override Task Completion { get; }
 
     private protected override bool TryPost(StageItem<TIn> item) => _input.Post(item);
-
-    private protected override Task<bool> SendAsync(StageItem<TIn> item, CancellationToken cancellationToken) =>
-        _input.SendAsync(item, cancellationToken);
 
     private protected override void CompleteInput() => _input.Complete();
 

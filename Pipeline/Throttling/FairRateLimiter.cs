@@ -15,7 +15,7 @@ internal abstract class FairRateLimiter : RateLimiter
     private readonly Lock _lock = new();
     private readonly FairQueue<Waiter> _queue = new();
     private readonly ITimer _timer;
-    private readonly int _queueLimit;
+    private int _queueLimit;
     private long _timerDue = long.MaxValue;
     private long _lastActivity;
     private long _successful;
@@ -34,7 +34,7 @@ internal abstract class FairRateLimiter : RateLimiter
     protected TimeProvider Time { get; }
 
     /// <summary>The window, in <see cref="TimeProvider.GetTimestamp"/> units.</summary>
-    protected long WindowTicks { get; }
+    protected long WindowTicks { get; private set; }
 
     /// <summary>The most permits one acquisition may ask for.</summary>
     public abstract int PermitLimit { get; }
@@ -116,6 +116,31 @@ internal abstract class FairRateLimiter : RateLimiter
         return new ValueTask<RateLimitLease>(waiter.Task);
     }
 
+    /// <summary>
+    /// Applies a new rate, burst and queue limit while running: waiters are granted or rescheduled under them at once.
+    /// Permits already started still count in their window, so a lower limit is never exceeded.
+    /// </summary>
+    public void Reconfigure(int limit, TimeSpan window, int burst, int queueLimit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        lock (_lock)
+        {
+            var now = Time.GetTimestamp();
+            _queueLimit = queueLimit;
+            var windowTicks = Time.ToTimestampTicks(window);
+            ReconfigureCore(limit, windowTicks, burst, now);
+            WindowTicks = windowTicks;
+            _timerDue = long.MaxValue; // the old wake-up may now be too late
+            granted = GrantWaiters(now);
+            ScheduleTimer(now);
+        }
+
+        Complete(granted);
+    }
+
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
         AcquireAsync(DefaultPartition, permitCount, cancellationToken);
 
@@ -150,6 +175,9 @@ internal abstract class FairRateLimiter : RateLimiter
 
     /// <summary>Takes the permits and records their start when the policy has them at <paramref name="now"/>.</summary>
     protected abstract bool TryTake(int permitCount, long now);
+
+    /// <summary>Takes the new limit, window and burst, under the limiter's lock, before <see cref="WindowTicks"/> changes.</summary>
+    protected abstract void ReconfigureCore(int limit, long windowTicks, int burst, long now);
 
     /// <summary>The number of the last permit taken, for <see cref="Restamp"/>.</summary>
     protected virtual long LastSequence => 0;

@@ -9,7 +9,7 @@ internal sealed class LaneGate
     private readonly Lock _lock = new();
     private readonly FairQueue<Waiter> _queue = new();
     private readonly TimeProvider _time;
-    private readonly int _queueLimit;
+    private int _queueLimit;
     private int _inUse;
     private long _pausedUntil;
 
@@ -78,14 +78,15 @@ internal sealed class LaneGate
         Complete(granted);
     }
 
-    /// <summary>Changes the number of slots; waiters get any new ones at once.</summary>
-    public void SetLimit(int limit)
+    /// <summary>Changes the number of slots (and, when given, the queue bound); waiters get any new slots at once.</summary>
+    public void SetLimit(int limit, int? queueLimit = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         List<Waiter>? granted;
         lock (_lock)
         {
             Limit = limit;
+            _queueLimit = queueLimit ?? _queueLimit;
             granted = GrantWaiters();
         }
 

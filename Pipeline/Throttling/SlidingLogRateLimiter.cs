@@ -7,7 +7,7 @@ namespace Pipeline.Throttling;
 /// </summary>
 internal sealed class SlidingLogRateLimiter : FairRateLimiter
 {
-    private readonly long[] _starts;
+    private long[] _starts;
     private int _next;
     private int _count;
     private long _sequence;
@@ -18,12 +18,26 @@ internal sealed class SlidingLogRateLimiter : FairRateLimiter
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         _starts = new long[limit];
-        PermitsPerSecond = limit / window.TotalSeconds;
     }
 
     public override int PermitLimit => _starts.Length;
 
-    public override double PermitsPerSecond { get; }
+    public override double PermitsPerSecond => _starts.Length * (double)Time.TimestampFrequency / WindowTicks;
+
+    protected override void ReconfigureCore(int limit, long windowTicks, int burst, long now)
+    {
+        // The newest starts still bound the next ones: keep as many as the new limit looks back.
+        var keep = Math.Min(_count, limit);
+        var starts = new long[limit];
+        for (var i = 0; i < keep; i++)
+        {
+            starts[i] = _starts[(Oldest + _count - keep + i) % _starts.Length];
+        }
+
+        _starts = starts;
+        _count = keep;
+        _next = keep % limit;
+    }
 
     protected override bool TryTake(int permitCount, long now)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Pipeline.Configuration;
 using Pipeline.Jobs;
 
 namespace Pipeline.Throttling;
@@ -9,7 +10,7 @@ namespace Pipeline.Throttling;
 /// permit of the global rate limit, taken only when the call can start at once. Waiters are served FIFO within
 /// a job and round-robin across jobs at both the lane and the rate limit.
 /// </summary>
-public sealed class Throttle : IDisposable
+public sealed partial class Throttle : IDisposable
 {
     private const string SystemPartition = "";
 
@@ -18,15 +19,22 @@ public sealed class Throttle : IDisposable
 
     private readonly ConcurrentDictionary<string, LaneGate> _lanes = new(StringComparer.OrdinalIgnoreCase);
     private readonly FairRateLimiter _limiter;
-    private readonly ThrottleOptions _options;
     private readonly TimeProvider _time;
     private readonly ThrottleMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ReloadableOptions<ThrottleOptions> _reloadable;
+    private readonly ThrottlePolicy _policy;
+    private ThrottleOptions _options;
 
-    internal Throttle(IOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics)
+    /// <summary>A throttle that follows its configuration: limit, window, burst, queue and lane limits change live.</summary>
+    internal Throttle(ReloadableOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics, ILogger logger)
     {
-        _options = options.Value;
+        _reloadable = options;
+        _options = options.Current;
+        _policy = _options.Policy;
         _time = time;
         _metrics = metrics;
+        _logger = logger;
         _limiter = _options.Policy switch
         {
             ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Window + _options.SafetyMargin, _options.QueueLimit),
@@ -39,6 +47,7 @@ public sealed class Throttle : IDisposable
         }
 
         metrics.Observe(GetSnapshot);
+        options.Changed += Reconfigure;
     }
 
     /// <summary>
@@ -81,7 +90,7 @@ public sealed class Throttle : IDisposable
     /// <summary>The throttle now: configured limit, starts in the last window, queues and lanes.</summary>
     /// <returns>An immutable snapshot.</returns>
     public ThrottleSnapshot GetSnapshot() => new(
-        _options.Policy,
+        _policy,
         _options.Limit,
         _options.Window,
         _limiter.StartedInWindow,
@@ -89,7 +98,35 @@ public sealed class Throttle : IDisposable
         [.. _lanes.Values.Select(l => l.Snapshot()).OrderBy(l => l.Lane, StringComparer.Ordinal)]);
 
     /// <summary>Refuses every waiting call.</summary>
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _reloadable.Changed -= Reconfigure;
+        _limiter.Dispose();
+    }
+
+    // A new configuration: the rate limiter and every lane take it at once; waiters are served under it.
+    private void Reconfigure(ThrottleOptions next)
+    {
+        _limiter.Reconfigure(next.Limit, next.Window + next.SafetyMargin, next.Burst ?? next.Limit, next.QueueLimit);
+        Volatile.Write(ref _options, next);
+        foreach (var lane in _lanes.Values)
+        {
+            lane.SetLimit(next.LaneLimit(lane.Name), next.QueueLimit);
+        }
+
+        foreach (var lane in next.Lanes.Keys)
+        {
+            Lane(lane);
+        }
+
+        if (next.Policy != _policy)
+        {
+            LogPolicyAtRestart(_logger, next.Policy, _policy);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Throttle policy {Next} takes effect at the next start; {Current} stays in force until then")]
+    private static partial void LogPolicyAtRestart(ILogger logger, ThrottlePolicy next, ThrottlePolicy current);
 
     private LaneGate Lane(string lane) =>
         _lanes.GetOrAdd(lane, static (name, self) => new LaneGate(name, self._options.LaneLimit(name), self._options.QueueLimit, self._time), this);

@@ -9,8 +9,8 @@ internal sealed class TokenBucketLimiter : FairRateLimiter
     // Refill arithmetic is floating point: a token within this of whole counts as whole.
     private const double Epsilon = 1e-9;
 
-    private readonly double _tokensPerTick;
-    private readonly int _burst;
+    private double _tokensPerTick;
+    private int _burst;
     private readonly Queue<long> _recentStarts = new();
     private double _tokens;
     private long _lastRefill;
@@ -25,12 +25,19 @@ internal sealed class TokenBucketLimiter : FairRateLimiter
         _tokens = burst;
         _tokensPerTick = limit / (double)WindowTicks;
         _lastRefill = time.GetTimestamp();
-        PermitsPerSecond = limit / window.TotalSeconds;
     }
 
     public override int PermitLimit => _burst;
 
-    public override double PermitsPerSecond { get; }
+    public override double PermitsPerSecond => _tokensPerTick * Time.TimestampFrequency;
+
+    protected override void ReconfigureCore(int limit, long windowTicks, int burst, long now)
+    {
+        Refill(now); // what accrued so far, at the old rate
+        _burst = burst;
+        _tokens = Math.Min(_tokens, burst);
+        _tokensPerTick = limit / (double)windowTicks;
+    }
 
     /// <summary>Tokens in the bucket now, fractional.</summary>
     public double Tokens => Refill(Time.GetTimestamp());

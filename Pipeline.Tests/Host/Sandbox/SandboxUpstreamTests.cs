@@ -198,7 +198,7 @@ public sealed class SandboxUpstreamTests
     [Fact]
     public void Latency_LogNormal_MedianAndP95AsConfigured()
     {
-        var gate = new SandboxGate(new StaticOptionsMonitor<SandboxOptions>(new SandboxOptions()), TimeProvider.System);
+        var gate = new SandboxGate(FixedOptions.Of(new SandboxOptions()), TimeProvider.System);
         var behaviour = new UpstreamBehaviour { MedianLatency = TimeSpan.FromMilliseconds(100), P95Latency = TimeSpan.FromMilliseconds(300) };
 
         var samples = Enumerable.Range(0, 20_000).Select(_ => gate.Latency(behaviour).TotalMilliseconds).Order().ToArray();

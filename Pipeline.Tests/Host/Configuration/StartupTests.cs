@@ -1,0 +1,28 @@
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Configuration;
+
+/// <summary>A bad setting stops the host process at start: a message naming the key and value, a non-zero exit code.</summary>
+[Collection(nameof(SerialTests))]
+public sealed class StartupTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Theory]
+    [InlineData("Pipeline:Throttle:Limit", "0", "Pipeline:Throttle:Limit = 0")]
+    [InlineData("Pipeline:Stages:search:MaxDegreeOfParallelism", "999", "Pipeline:Stages:search:MaxDegreeOfParallelism = 999 exceeds Capacity = 64")]
+    [InlineData("Pipeline:Streaming:LagBound", "0", "LagBound")]
+    [InlineData("Pipeline:Storage:DrainTimeout", "01:00:00", "DrainTimeout")]
+    public async Task InvalidSetting_ExitsNonZeroNamingIt(string key, string value, string named)
+    {
+        var exited = await Assert.ThrowsAsync<ChildHost.ExitedException>(async () =>
+        {
+            await using var host = await ChildHost.StartAsync(_data.Path, new Dictionary<string, string> { [key] = value });
+        });
+
+        Assert.NotEqual(0, exited.ExitCode);
+        Assert.Contains(named, exited.Output, StringComparison.Ordinal);
+    }
+}
