@@ -13,7 +13,7 @@ public sealed class JobContext : IDisposable
     private readonly ConcurrentDictionary<string, JobStageCounters> _stages = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly Lock _idleLock = new();
-    private TaskCompletionSource _idle = NewIdle(completed: true);
+    private TaskCompletionSource? _idle; // made only when someone waits for idle while items are in flight
     private int _outcome = -1;
     private int _inFlight;
 
@@ -60,16 +60,7 @@ public sealed class JobContext : IDisposable
     public JobOutcome? Outcome => Volatile.Read(ref _outcome) is var o and >= 0 ? (JobOutcome)o : null;
 
     /// <summary>Items of this job held by any stage now.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_idleLock)
-            {
-                return _inFlight;
-            }
-        }
-    }
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>
     /// Completes when none of the job's items is in any stage (at once if none is now), after the stages have
@@ -82,6 +73,12 @@ public sealed class JobContext : IDisposable
         {
             lock (_idleLock)
             {
+                if (Volatile.Read(ref _inFlight) == 0)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 return _idle.Task;
             }
         }
@@ -115,40 +112,29 @@ public sealed class JobContext : IDisposable
 
     internal DateTimeOffset Now() => _time.GetUtcNow();
 
-    internal void Entered()
-    {
-        lock (_idleLock)
-        {
-            if (_inFlight++ == 0)
-            {
-                _idle = NewIdle(completed: false);
-            }
-        }
-    }
+    // Lock-free on the hot path: only the step to zero looks for a waiter, under the lock WhenIdle takes to add one.
+    internal void Entered() => Interlocked.Increment(ref _inFlight);
 
     internal void Left()
     {
-        TaskCompletionSource? idle = null;
+        if (Interlocked.Decrement(ref _inFlight) != 0)
+        {
+            return;
+        }
+
+        TaskCompletionSource? idle;
         lock (_idleLock)
         {
-            if (--_inFlight == 0)
+            if (Volatile.Read(ref _inFlight) != 0)
             {
-                idle = _idle;
+                return; // another item came in meanwhile: not idle
             }
+
+            idle = _idle;
+            _idle = null;
         }
 
         idle?.TrySetResult();
-    }
-
-    private static TaskCompletionSource NewIdle(bool completed)
-    {
-        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (completed)
-        {
-            idle.SetResult();
-        }
-
-        return idle;
     }
 
     /// <inheritdoc />

@@ -14,6 +14,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     private readonly Func<TIn, JobContext, CancellationToken, ValueTask<TOut>>? _one;
     private readonly Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? _many;
     private readonly ITargetBlock<StageItem<TIn>> _input;
+    private Func<JobContext, TOut, ValueTask>? _emit;
 
     public TransformStage(
         string name,
@@ -61,7 +62,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
     private protected override void FaultInput(Exception exception) => _input.Fault(exception);
 
-    private Task ProcessAsync(StageItem<TIn> item) => WorkAsync(item, EmitAsync);
+    private Task ProcessAsync(StageItem<TIn> item) => WorkAsync(item, _emit ??= EmitAsync); // one delegate, not one per item
 
     private async Task<IEnumerable<StageItem<TOut>>> CollectAsync(StageItem<TIn> item)
     {

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using Pipeline.Benchmarks.Load;
+using Pipeline.Benchmarks.Overhead;
+using Pipeline.Benchmarks.Throttling;
+
+// dotnet run -c Release --project Pipeline.Benchmarks -- <mode>; BENCHMARKS.md has each mode's figures.
+var mode = args.FirstOrDefault() ?? "quick";
+var output = Console.Out;
+switch (mode)
+{
+    case "quick":
+        // Under a minute: the engine's overhead ratio and the throttle's exactness, for a sanity check of a change.
+        await QuickOverheadAsync(output);
+        await ThrottleRun.SimulatedAsync(patterns: 100, output);
+        await ThrottleRun.RealClockAsync([40, 2000], TimeSpan.FromSeconds(3), output);
+        break;
+    case "overhead":
+        BenchmarkRunner.Run<StageChainBenchmarks>(args: [.. args.Skip(1)]);
+        break;
+    case "throttle":
+        await ThrottleRun.SimulatedAsync(patterns: 300, output);
+        await ThrottleRun.RealClockAsync([40, 2000], TimeSpan.FromSeconds(10), output);
+        break;
+    case "reference-job":
+        await ReferenceJob.RunAsync(runs: 3, output);
+        break;
+    case "fairness":
+        await Fairness.RunAsync(runs: 3, output);
+        break;
+    case "jobs-per-second":
+        await JobsPerSecond.RunAsync(clients: 32, TimeSpan.FromSeconds(30), output);
+        break;
+    default:
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second");
+        return 2;
+}
+
+return 0;
+
+// Items/s and allocated bytes per item of each chain, best of a few rounds, ours as a ratio to raw Dataflow.
+static async Task QuickOverheadAsync(TextWriter output)
+{
+    const int Items = 100_000;
+    (string Name, Func<int, Task> Run)[] chains = [("raw Dataflow (5 bounded TransformBlocks)", Chains.DataflowAsync), ("Pipeline stages, metrics on", Chains.PipelineAsync), ("Channels (5 bounded channels)", Chains.ChannelsAsync)];
+    var results = new Dictionary<string, (double PerSecond, double Bytes)>();
+    for (var round = 0; round < 5; round++)
+    {
+        foreach (var (name, run) in chains)
+        {
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            await run(Items);
+            var perSecond = Items / clock.Elapsed.TotalSeconds;
+            var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)Items;
+            results[name] = results.TryGetValue(name, out var best) && best.PerSecond >= perSecond ? best : (perSecond, bytes);
+        }
+    }
+
+    var baseline = results[chains[0].Name].PerSecond;
+    output.WriteLine($"Engine overhead: {Items:N0} items through 5 chained stages, best of 5 rounds (interleaved)");
+    output.WriteLine();
+    output.WriteLine("| chain | items/s | ratio to raw Dataflow | bytes allocated per item |");
+    output.WriteLine("|---|---:|---:|---:|");
+    foreach (var (name, _) in chains)
+    {
+        output.WriteLine($"| {name} | {results[name].PerSecond:N0} | {results[name].PerSecond / baseline:0.00}× | {results[name].Bytes:0} |");
+    }
+
+    output.WriteLine();
+}
