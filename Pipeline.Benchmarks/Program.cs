@@ -23,7 +23,8 @@ switch (mode)
         await ThrottleRun.RealClockAsync([40, 2000], TimeSpan.FromSeconds(10), output);
         break;
     case "reference-job":
-        await ReferenceJob.RunAsync(runs: 3, output);
+        await ReferenceJob.RunAsync(runs: 3, quotas: false, output);
+        await ReferenceJob.RunAsync(runs: 3, quotas: true, output);
         break;
     case "fairness":
         await Fairness.RunAsync(runs: 3, output);
@@ -31,8 +32,17 @@ switch (mode)
     case "jobs-per-second":
         await JobsPerSecond.RunAsync(clients: 32, TimeSpan.FromSeconds(30), output);
         break;
+    case "overload":
+        await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);
+        break;
+    case "sse":
+        await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], workstationGc: args.Contains("workstation-gc"), output);
+        break;
+    case "sse-client":
+        await SseScale.ClientAsync(new Uri(args[1]), args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+        break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse");
         return 2;
 }
 
