@@ -53,6 +53,9 @@ internal sealed class ChildHost : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["Pipeline__Storage__Directory"] = dataDirectory,
             ["Pipeline__Throttle__Limit"] = "1000",
+            ["Pipeline__Throttle__LaneRates__lastfm"] = "1000",
+            ["Pipeline__Throttle__LaneRates__deezer"] = "1000",
+            ["Pipeline__Throttle__LaneRates__spotify"] = "1000",
         };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
         {

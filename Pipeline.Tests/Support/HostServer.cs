@@ -17,6 +17,9 @@ internal sealed class HostServer : WebApplicationFactory<Program>
         {
             ["Pipeline:Storage:Directory"] = _storage.Path,
             ["Pipeline:Throttle:Limit"] = "1000",
+            ["Pipeline:Throttle:LaneRates:lastfm"] = "1000",
+            ["Pipeline:Throttle:LaneRates:deezer"] = "1000",
+            ["Pipeline:Throttle:LaneRates:spotify"] = "1000",
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0",
         };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })

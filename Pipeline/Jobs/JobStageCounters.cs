@@ -13,6 +13,7 @@ internal sealed class JobStageCounters
     private long _dropped;
     private int _inStage;
     private readonly RoomSignal _room = new();
+    private object? _pending;
 
     /// <summary>Items of this job queued or in work at the stage: the job's share in use.</summary>
     public int InStage => Volatile.Read(ref _inStage);
@@ -51,6 +52,9 @@ internal sealed class JobStageCounters
     }
 
     /// <summary>Completes when one of the job's items next leaves the stage. Take it before checking for room.</summary>
+    /// <summary>The job's items waiting in this stage, in arrival order (the stage locks around it).</summary>
+    public Queue<T> Pending<T>() => (Queue<T>)(_pending ??= new Queue<T>());
+
     public Task RoomFreed() => _room.Next();
 
     public void SignalRoom() => _room.Signal();

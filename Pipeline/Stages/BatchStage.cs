@@ -1,5 +1,6 @@
 using System.Threading.Tasks.Dataflow;
 using Pipeline.Configuration;
+using Pipeline.Jobs;
 
 namespace Pipeline.Stages;
 
@@ -53,7 +54,8 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
 
     public override Task Completion { get; }
 
-    private protected override bool TryPost(StageItem<TIn> item)
+    // Batches mix jobs and leave whole: items join them in arrival order.
+    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters)
     {
         if (!_batcher.Post(item))
         {

@@ -20,6 +20,8 @@ public abstract class Stage<TIn> : IStageGauges
     private readonly ReloadableOptions<StageOptions>? _reloadable;
     private StageOptions _options;
     private readonly RoomSignal _room = new(); // room anywhere in the stage: an item left, or the capacity grew
+    private readonly Lock _pendingLock = new();
+    private readonly Queue<JobStageCounters> _rotation = new(); // jobs with items waiting, in turn
     private int _inStage;
     private int _working;
     private int _activeJobs;
@@ -94,7 +96,7 @@ public abstract class Stage<TIn> : IStageGauges
 
         counters.Accepted();
         // Non-blocking offer: a shed item is refused at once, never parked in a postponed send.
-        if (TryPost(item))
+        if (TryPost(item, counters))
         {
             return Admitted(counters);
         }
@@ -125,7 +127,7 @@ public abstract class Stage<TIn> : IStageGauges
         if (!IsClosed && TryReserve(item.Job, counters) is null)
         {
             counters.Accepted();
-            if (TryPost(item))
+            if (TryPost(item, counters))
             {
                 return new ValueTask<OfferResult>(Admitted(counters));
             }
@@ -154,7 +156,42 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    private protected abstract bool TryPost(StageItem<TIn> item);
+    private protected abstract bool TryPost(StageItem<TIn> item, JobStageCounters counters);
+
+    /// <summary>
+    /// Queues an item behind its job's others. Workers take items round-robin across jobs (<see cref="Dequeue"/>), so a
+    /// job with hundreds of items waiting cannot hold back one with five; within a job, first in, first out.
+    /// </summary>
+    private protected void Enqueue(StageItem<TIn> item, JobStageCounters counters)
+    {
+        var pending = counters.Pending<StageItem<TIn>>();
+        lock (_pendingLock)
+        {
+            if (pending.Count == 0)
+            {
+                _rotation.Enqueue(counters);
+            }
+
+            pending.Enqueue(item);
+        }
+    }
+
+    /// <summary>The next item, from the job whose turn it is; one is queued for every ticket a worker holds.</summary>
+    private protected StageItem<TIn> Dequeue()
+    {
+        lock (_pendingLock)
+        {
+            var counters = _rotation.Dequeue();
+            var pending = counters.Pending<StageItem<TIn>>();
+            var item = pending.Dequeue();
+            if (pending.Count > 0)
+            {
+                _rotation.Enqueue(counters); // served once: to the back of the line
+            }
+
+            return item;
+        }
+    }
 
     private protected abstract void CompleteInput();
 
@@ -263,7 +300,7 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         counters.Accepted();
-        if (TryPost(item))
+        if (TryPost(item, counters))
         {
             return Admitted(counters);
         }

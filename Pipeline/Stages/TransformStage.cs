@@ -5,15 +5,16 @@ using Pipeline.Jobs;
 namespace Pipeline.Stages;
 
 /// <summary>
-/// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs. Unordered,
-/// it is one <see cref="ActionBlock{T}"/> that passes outputs on as they are made; ordered, a
-/// <see cref="TransformManyBlock{TInput, TOutput}"/> keeps input order and a single sender passes them on.
+/// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs; workers take
+/// items round-robin across jobs. Unordered, it is one <see cref="ActionBlock{T}"/> that passes outputs on as they are
+/// made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> keeps the order items were taken in and a single
+/// sender passes them on.
 /// </summary>
 internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 {
     private readonly Func<TIn, JobContext, CancellationToken, ValueTask<TOut>>? _one;
     private readonly Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? _many;
-    private readonly ITargetBlock<StageItem<TIn>> _input;
+    private readonly ITargetBlock<byte> _input; // tickets: each stands for one item queued in the stage (Enqueue)
     private Func<JobContext, TOut, ValueTask>? _emit;
 
     public TransformStage(
@@ -37,7 +38,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
         if (options.EnsureOrdered)
         {
-            var work = new TransformManyBlock<StageItem<TIn>, StageItem<TOut>>(CollectAsync, blockOptions);
+            var work = new TransformManyBlock<byte, StageItem<TOut>>(_ => CollectAsync(Dequeue()), blockOptions);
             var sender = new ActionBlock<StageItem<TOut>>(SendOnAsync, new ExecutionDataflowBlockOptions { BoundedCapacity = options.MaxDegreeOfParallelism });
             work.LinkTo(sender, new DataflowLinkOptions { PropagateCompletion = true });
             _input = work;
@@ -45,7 +46,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         }
         else
         {
-            var work = new ActionBlock<StageItem<TIn>>(ProcessAsync, blockOptions);
+            var work = new ActionBlock<byte>(_ => ProcessAsync(Dequeue()), blockOptions);
             _input = work;
             Completion = work.Completion;
         }
@@ -56,7 +57,13 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
     public override Task Completion { get; }
 
-    private protected override bool TryPost(StageItem<TIn> item) => _input.Post(item);
+    // A ticket that cannot be posted (the stage completed meanwhile) leaves its item queued with the job's counters;
+    // the item itself is refused by the caller.
+    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters)
+    {
+        Enqueue(item, counters);
+        return _input.Post((byte)0);
+    }
 
     private protected override void CompleteInput() => _input.Complete();
 

@@ -6,8 +6,9 @@ using Pipeline.Jobs;
 namespace Pipeline.Throttling;
 
 /// <summary>
-/// The one gate every upstream call passes: a job's call budget, then a slot of the upstream's lane, then a
-/// permit of the global rate limit, taken only when the call can start at once. Waiters are served FIFO within
+/// The one gate every upstream call passes: a job's call budget, then a slot of the upstream's lane, then a permit of
+/// the lane's own rate where it has one (an upstream's quota), then a permit of the global rate limit, taken only
+/// when the call can start at once. Waiters are served FIFO within
 /// a job and round-robin across jobs at both the lane and the rate limit.
 /// </summary>
 public sealed partial class Throttle : IDisposable
@@ -18,6 +19,7 @@ public sealed partial class Throttle : IDisposable
     private static readonly AsyncLocal<LaneScope?> HeldLanes = new();
 
     private readonly ConcurrentDictionary<string, LaneGate> _lanes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SlidingLogRateLimiter> _laneRates = new(StringComparer.OrdinalIgnoreCase);
     private readonly FairRateLimiter _limiter;
     private readonly TimeProvider _time;
     private readonly ThrottleMetrics _metrics;
@@ -46,6 +48,7 @@ public sealed partial class Throttle : IDisposable
             Lane(lane);
         }
 
+        SetLaneRates(_options);
         metrics.Observe(GetSnapshot);
         options.Changed += Reconfigure;
     }
@@ -101,6 +104,11 @@ public sealed partial class Throttle : IDisposable
     public void Dispose()
     {
         _reloadable.Changed -= Reconfigure;
+        foreach (var laneRate in _laneRates.Values)
+        {
+            laneRate.Dispose();
+        }
+
         _limiter.Dispose();
     }
 
@@ -119,9 +127,36 @@ public sealed partial class Throttle : IDisposable
             Lane(lane);
         }
 
+        SetLaneRates(next);
+
         if (next.Policy != _policy)
         {
             LogPolicyAtRestart(_logger, next.Policy, _policy);
+        }
+    }
+
+    // Lanes with a rate of their own: new ones made, changed ones reconfigured live, dropped ones left unlimited.
+    private void SetLaneRates(ThrottleOptions options)
+    {
+        foreach (var (lane, rate) in options.LaneRates)
+        {
+            var window = options.Window + options.SafetyMargin;
+            if (_laneRates.TryGetValue(lane, out var limiter))
+            {
+                limiter.Reconfigure(rate, window, rate, options.QueueLimit);
+            }
+            else
+            {
+                _laneRates[lane] = new SlidingLogRateLimiter(_time, rate, window, options.QueueLimit);
+            }
+        }
+
+        foreach (var lane in _laneRates.Keys.Where(l => !options.LaneRates.ContainsKey(l)))
+        {
+            if (_laneRates.TryRemove(lane, out var dropped))
+            {
+                dropped.Dispose(); // its waiters are refused and retried by their callers' resilience
+            }
         }
     }
 
@@ -143,6 +178,7 @@ public sealed partial class Throttle : IDisposable
 
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;
+        (SlidingLogRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
         try
         {
             // Slot before permit: a permit burnt while waiting for a slot is rate lost for good.
@@ -166,6 +202,19 @@ public sealed partial class Throttle : IDisposable
                 for (var pause = gate.PauseRemaining(); pause > TimeSpan.Zero; pause = gate.PauseRemaining())
                 {
                     await Task.Delay(pause, _time, cancellationToken);
+                }
+
+                if (_laneRates.TryGetValue(lane, out var laneRate))
+                {
+                    using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken);
+                    if (!lanePermit.IsAcquired)
+                    {
+                        ReleaseSlot(scope, holder, gate, slot);
+                        job?.Budget.Refund();
+                        return Refuse(scope, lane, lanePermit.Reason, lanePermit.RetryAfter);
+                    }
+
+                    laneGranted = (laneRate, lanePermit);
                 }
 
                 using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken);
@@ -195,7 +244,12 @@ public sealed partial class Throttle : IDisposable
         _metrics.Granted(lane, waited);
         scope.Held = true;
         var sequence = granted!;
-        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot), () => _limiter.Restamp(sequence, _time.GetTimestamp()));
+        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot), () =>
+        {
+            var sentAt = _time.GetTimestamp();
+            _limiter.Restamp(sequence, sentAt);
+            laneGranted?.Limiter.Restamp(laneGranted.Value.Lease, sentAt);
+        });
     }
 
     private ThrottleLease Refuse(LaneScope scope, string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)

@@ -42,6 +42,13 @@ public sealed class ThrottleOptions
         ["deezer"] = 10,
     };
 
+    /// <summary>
+    /// Calls per <see cref="Window"/> a lane may start, under the global <see cref="Limit"/>: an upstream's own quota
+    /// (Last.fm: 5/s), so its calls are spaced under it, taken round-robin across jobs, instead of bouncing off it with
+    /// 429 and a pause for everyone. A lane not listed has no rate of its own.
+    /// </summary>
+    public Dictionary<string, int> LaneRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Concurrent calls for a lane not listed in <see cref="Lanes"/>. Default 3.</summary>
     [Range(1, 100_000)]
     public int DefaultLaneLimit { get; set; } = 3;

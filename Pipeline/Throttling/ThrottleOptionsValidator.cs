@@ -45,6 +45,14 @@ internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOption
             }
         }
 
+        foreach (var (lane, rate) in options.LaneRates)
+        {
+            if (rate < 1)
+            {
+                builder.AddError($"{S}:LaneRates:{lane} = {rate} must be at least 1.");
+            }
+        }
+
         return builder.Build();
     }
 }

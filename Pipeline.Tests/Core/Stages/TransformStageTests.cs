@@ -193,6 +193,39 @@ public sealed class TransformStageTests : IDisposable
     }
 
     [Fact]
+    public async Task Work_BigJobQueuedFirst_WorkersTakeJobsInTurnSoTheSmallJobIsNotLeftBehind()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new ConcurrentQueue<string>();
+        var stage = _core.Stages.Create<string, string>("turns", async (value, _, _) =>
+        {
+            await gate.Task;
+            order.Enqueue(value);
+            return value;
+        }, new StageOptions { Capacity = 100, MaxDegreeOfParallelism = 1, FairShare = false });
+        var big = _core.Jobs.Start();
+        var small = _core.Jobs.Start();
+
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(stage.Offer(new StageItem<string>(big, $"big{i}")).Accepted);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(stage.Offer(new StageItem<string>(small, $"small{i}")).Accepted);
+        }
+
+        gate.SetResult();
+        await Signals.UntilAsync(() => order.Count == 33);
+
+        // The jobs alternate (big0 may have been taken before the small job arrived): the small one is done within the first 7, not after 30.
+        var served = order.ToList();
+        Assert.All(Enumerable.Range(0, 3), i => Assert.InRange(served.IndexOf($"small{i}"), 0, 6));
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"big{i}"), served.Where(v => v.StartsWith("big", StringComparison.Ordinal))); // FIFO within a job
+    }
+
+    [Fact]
     public async Task OfferAsync_WaitPolicyAndFullBuffer_ProducerWaitsAndNothingIsShed()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

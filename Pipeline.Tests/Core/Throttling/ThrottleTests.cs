@@ -64,6 +64,32 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task LaneRate_QuotaOfALane_ItsCallsSpacedUnderItRoundRobinOtherLanesUntouched()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "100"), ("Pipeline:Throttle:LaneRates:lastfm", "2"), ("Pipeline:Throttle:Lanes:lastfm", "10"));
+        var (big, small) = (core.Jobs.Start(), core.Jobs.Start());
+        var bigCalls = Enumerable.Range(0, 4).Select(_ => Acquire(core.Throttle, "lastfm", big, CancellationToken.None)).ToList();
+        var smallCall = Acquire(core.Throttle, "lastfm", small, CancellationToken.None);
+        var otherLane = await Acquire(core.Throttle, "deezer", big, CancellationToken.None).Within();
+        await Signals.UntilAsync(() => bigCalls.Count(c => c.IsCompleted) == 2); // the lane's two for this window
+
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(999));
+        await Signals.SettleAsync();
+        var beforeTheWindow = bigCalls.Count(c => c.IsCompleted) + (smallCall.IsCompleted ? 1 : 0);
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        await Signals.UntilAsync(() => smallCall.IsCompleted && bigCalls.Count(c => c.IsCompleted) == 3);
+        await Signals.SettleAsync();
+
+        Assert.True(otherLane.IsAcquired);
+        Assert.Equal(2, beforeTheWindow);
+        Assert.True((await smallCall.Within()).IsAcquired); // the small job's turn comes before the big job's other two
+        Assert.Equal(3, bigCalls.Count(c => c.IsCompleted));
+        core.Reconfigure(new Dictionary<string, string?> { ["Pipeline:Throttle:LaneRates:lastfm"] = "10" });
+        await Signals.SettleAsync();
+        Assert.All(await Task.WhenAll(bigCalls).Within(), c => Assert.True(c.IsAcquired)); // a higher lane rate takes effect live
+    }
+
+    [Fact]
     public async Task PauseLane_RetryAfter_NoCallStartsBeforeItElapses()
     {
         using var core = Harness();
