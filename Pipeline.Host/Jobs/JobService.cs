@@ -40,13 +40,14 @@ internal sealed partial class JobService(
     public HostedJob? TryStart(JobRequest request, string client)
     {
         var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
-        if (_stopping || Interlocked.Increment(ref _admitted) > bound)
+        if (_stopping)
         {
-            if (!_stopping)
-            {
-                Interlocked.Decrement(ref _admitted);
-            }
+            return null;
+        }
 
+        if (Interlocked.Increment(ref _admitted) > bound)
+        {
+            Interlocked.Decrement(ref _admitted);
             return null;
         }
 

@@ -5,16 +5,17 @@ using Pipeline.Jobs;
 namespace Pipeline.Stages;
 
 /// <summary>
-/// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs; workers take
-/// items round-robin across jobs. Unordered, it is one <see cref="ActionBlock{T}"/> that passes outputs on as they are
-/// made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> keeps the order items were taken in and a single
-/// sender passes them on.
+/// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs. Unordered, it
+/// is one <see cref="ActionBlock{T}"/> whose workers take items round-robin across jobs and pass outputs on as they are
+/// made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> takes items in arrival order, keeps that order
+/// for the outputs, and a single sender passes them on.
 /// </summary>
 internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 {
     private readonly Func<TIn, JobContext, CancellationToken, ValueTask<TOut>>? _one;
     private readonly Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? _many;
-    private readonly ITargetBlock<byte> _input; // tickets: each stands for one item queued in the stage (Enqueue)
+    private readonly ITargetBlock<byte>? _tickets; // unordered: each stands for one item queued in the stage (Enqueue)
+    private readonly ITargetBlock<StageItem<TIn>>? _ordered; // ordered: the items themselves, in arrival order
     private Func<JobContext, TOut, ValueTask>? _emit;
 
     public TransformStage(
@@ -38,16 +39,17 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
         if (options.EnsureOrdered)
         {
-            var work = new TransformManyBlock<byte, StageItem<TOut>>(_ => CollectAsync(Dequeue()), blockOptions);
+            // Outputs keep input order only if workers take inputs in the order posted: arrival order, not by job.
+            var work = new TransformManyBlock<StageItem<TIn>, StageItem<TOut>>(CollectAsync, blockOptions);
             var sender = new ActionBlock<StageItem<TOut>>(SendOnAsync, new ExecutionDataflowBlockOptions { BoundedCapacity = options.MaxDegreeOfParallelism });
             work.LinkTo(sender, new DataflowLinkOptions { PropagateCompletion = true });
-            _input = work;
+            _ordered = work;
             Completion = sender.Completion;
         }
         else
         {
             var work = new ActionBlock<byte>(_ => ProcessAsync(Dequeue()), blockOptions);
-            _input = work;
+            _tickets = work;
             Completion = work.Completion;
         }
 
@@ -61,13 +63,20 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     // the item itself is refused by the caller.
     private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters)
     {
+        if (_ordered is not null)
+        {
+            return _ordered.Post(item);
+        }
+
         Enqueue(item, counters);
-        return _input.Post((byte)0);
+        return _tickets!.Post((byte)0);
     }
 
-    private protected override void CompleteInput() => _input.Complete();
+    private protected override void CompleteInput() => Input.Complete();
 
-    private protected override void FaultInput(Exception exception) => _input.Fault(exception);
+    private protected override void FaultInput(Exception exception) => Input.Fault(exception);
+
+    private IDataflowBlock Input => (IDataflowBlock?)_ordered ?? _tickets!;
 
     private Task ProcessAsync(StageItem<TIn> item) => WorkAsync(item, _emit ??= EmitAsync); // one delegate, not one per item
 
