@@ -12,7 +12,6 @@ internal sealed class JobStageCounters
     private long _failed;
     private long _dropped;
     private int _inStage;
-    private readonly RoomSignal _room = new();
     private object? _pending;
 
     /// <summary>Items of this job queued or in work at the stage: the job's share in use.</summary>
@@ -55,9 +54,6 @@ internal sealed class JobStageCounters
     /// <summary>The job's items waiting in this stage, in arrival order (the stage locks around it).</summary>
     public Queue<T> Pending<T>() => (Queue<T>)(_pending ??= new Queue<T>());
 
-    public Task RoomFreed() => _room.Next();
-
-    public void SignalRoom() => _room.Signal();
 
     public StageCounts Snapshot() => new(
         Interlocked.Read(ref _offered),

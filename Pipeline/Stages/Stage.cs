@@ -251,8 +251,7 @@ public abstract class Stage<TIn> : IStageGauges
         }
 
         Interlocked.Decrement(ref _inStage);
-        counters.SignalRoom();
-        SignalRoom();
+        _room.Signal();
         _metrics.Ended(Name, outcome, reason);
         if (outcome is ItemOutcome.Failed or ItemOutcome.BudgetExhausted)
         {
@@ -288,15 +287,14 @@ public abstract class Stage<TIn> : IStageGauges
                 return Refuse(item, counters, ShedReason.StageClosed);
             }
 
-            // Taken before the check, so an item leaving in between still wakes this producer.
-            var jobRoom = counters.RoomFreed();
-            var stageRoom = _room.Next();
+            // Taken before the check, so an item leaving in between (of this job or any other) still wakes this producer.
+            var room = _room.Next();
             if (TryReserve(item.Job, counters) is null)
             {
                 break;
             }
 
-            await Task.WhenAny(jobRoom, stageRoom).WaitAsync(cancellationToken);
+            await room.WaitAsync(cancellationToken);
         }
 
         counters.Accepted();
@@ -363,12 +361,10 @@ public abstract class Stage<TIn> : IStageGauges
         return null;
     }
 
-    private void SignalRoom() => _room.Signal();
-
     private void Reconfigure(StageOptions next)
     {
         Volatile.Write(ref _options, next);
-        SignalRoom(); // a larger capacity has room for waiters now
+        _room.Signal(); // a larger capacity has room for waiters now
     }
 
     private void Release(JobContext job, JobStageCounters counters)
@@ -380,8 +376,7 @@ public abstract class Stage<TIn> : IStageGauges
             Interlocked.Decrement(ref _activeJobs);
         }
 
-        counters.SignalRoom();
-        SignalRoom();
+        _room.Signal();
     }
 
     private OfferResult Admitted(JobStageCounters counters)
