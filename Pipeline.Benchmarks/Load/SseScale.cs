@@ -98,7 +98,7 @@ internal static class SseScale
                 await foreach (var item in SseParser.Create(body).EnumerateAsync())
                 {
                     var at = JsonDocument.Parse(item.Data).RootElement.GetProperty("at").GetDateTimeOffset();
-                    latencies[i].Add((DateTimeOffset.UtcNow - at).TotalMilliseconds);
+                    latencies[i].Add((TimeProvider.System.GetUtcNow() - at).TotalMilliseconds);
                 }
             }
             catch (HttpRequestException)

@@ -11,6 +11,7 @@ internal sealed class ChildHost : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ChildHost(Process process, Uri address)
     {
@@ -129,38 +130,34 @@ internal sealed class ChildHost : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
+
+        if (line?.Contains("Now listening on", StringComparison.Ordinal) == true)
+        {
+            _listening.TrySetResult();
+        }
     }
 
+    // The host says when it listens (nothing to ask before), then answers ready once its unfinished jobs run again.
     private async Task WaitReadyAsync()
     {
-        using var http = CreateClient();
-        var deadline = DateTime.UtcNow + Signals.Guard;
-        while (true)
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(_listening.Task, exited).Within() == exited)
         {
-            if (_process.HasExited)
-            {
-                throw new ExitedException(_process.ExitCode, Output);
-            }
+            throw new ExitedException(_process.ExitCode, Output);
+        }
 
-            try
+        using var http = CreateClient();
+        try
+        {
+            await Signals.UntilAsync(async () =>
             {
                 using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The host was not ready in time:\n{Output}");
-            }
-
-            await Task.Delay(50);
+                return ready.IsSuccessStatusCode;
+            });
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The host was not ready in time:\n{Output}");
         }
     }
 }

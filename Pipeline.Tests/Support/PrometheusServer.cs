@@ -43,21 +43,20 @@ internal sealed class PrometheusServer : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = Process.Start(start)!;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        DataReceivedEventHandler said = (_, e) =>
+        {
+            if (e.Data?.Contains("Server is ready to receive web requests", StringComparison.Ordinal) == true)
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.OutputDataReceived += said;
+        process.ErrorDataReceived += said; // Prometheus logs to stderr
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new PrometheusServer(process, directory, address);
-        await Signals.UntilAsync(async () =>
-        {
-            try
-            {
-                using var ready = await server._http.GetAsync(new Uri("/-/ready", UriKind.Relative));
-                return ready.IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        });
+        await ready.Task.Within();
         return server;
     }
 
