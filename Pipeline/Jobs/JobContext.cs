@@ -11,11 +11,13 @@ public sealed class JobContext : IDisposable
 {
     private readonly CancellationTokenSource _cancellation;
     private readonly ConcurrentDictionary<string, JobStageCounters> _stages = new(StringComparer.Ordinal);
+    private readonly Lock _byStageLock = new();
     private readonly TimeProvider _time;
+    private (object Stage, JobStageCounters Counters)[] _byStage = [];
     private readonly Lock _idleLock = new();
     private TaskCompletionSource? _idle; // made only when someone waits for idle while items are in flight
     private int _outcome = -1;
-    private int _inFlight;
+    private int _crossings; // counts every time one of the job's stage counts leaves or reaches zero
 
     internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, int deadLetterCapacity, IPipelineEventSink events)
     {
@@ -60,12 +62,12 @@ public sealed class JobContext : IDisposable
     public JobOutcome? Outcome => Volatile.Read(ref _outcome) is var o and >= 0 ? (JobOutcome)o : null;
 
     /// <summary>Items of this job held by any stage now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => Volatile.Read(ref _byStage).Sum(s => s.Counters.InStage);
 
     /// <summary>
     /// Completes when none of the job's items is in any stage (at once if none is now), after the stages have
-    /// published their events about them. Exact: a stage takes an item's outputs before that item ends, so the count
-    /// cannot touch zero while work remains.
+    /// published their events about them. Exact: a stage takes an item's outputs before that item ends, so the
+    /// counts cannot all touch zero while work remains.
     /// </summary>
     public Task WhenIdle
     {
@@ -73,13 +75,16 @@ public sealed class JobContext : IDisposable
         {
             lock (_idleLock)
             {
-                if (Volatile.Read(ref _inFlight) == 0)
+                var idle = _idle ?? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _idle, idle);
+                Interlocked.MemoryBarrier(); // published before the check, so the last item's Emptied sees a waiter
+                if (!IsIdle())
                 {
-                    return Task.CompletedTask;
+                    return idle.Task;
                 }
 
-                _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _idle.Task;
+                _idle = null;
+                return Task.CompletedTask;
             }
         }
     }
@@ -95,8 +100,36 @@ public sealed class JobContext : IDisposable
     /// <summary>Releases the deadline timer; call once the job has ended and nothing reads its token.</summary>
     public void Dispose() => _cancellation.Dispose();
 
-    internal JobStageCounters CountersFor(string stage) =>
-        _stages.GetOrAdd(stage, static _ => new JobStageCounters());
+    /// <summary>
+    /// The job's counters at a stage. A job meets a handful of stages, so they are found by scanning a small array
+    /// for the stage itself, with no hashing on the hot path; the dictionary by name serves snapshots.
+    /// </summary>
+    internal JobStageCounters CountersFor(object stage, string name)
+    {
+        foreach (var (key, counters) in Volatile.Read(ref _byStage))
+        {
+            if (ReferenceEquals(key, stage))
+            {
+                return counters;
+            }
+        }
+
+        lock (_byStageLock)
+        {
+            var known = _byStage;
+            foreach (var (key, counters) in known)
+            {
+                if (ReferenceEquals(key, stage))
+                {
+                    return counters;
+                }
+            }
+
+            var added = _stages.GetOrAdd(name, static (_, job) => new JobStageCounters(job), this);
+            Volatile.Write(ref _byStage, [.. known, (stage, added)]);
+            return added;
+        }
+    }
 
     /// <summary>Records the outcome once; false if the job had already ended.</summary>
     internal bool TryEnd(JobOutcome outcome)
@@ -112,12 +145,14 @@ public sealed class JobContext : IDisposable
 
     internal DateTimeOffset Now() => _time.GetUtcNow();
 
-    // Lock-free on the hot path: only the step to zero looks for a waiter, under the lock WhenIdle takes to add one.
-    internal void Entered() => Interlocked.Increment(ref _inFlight);
+    /// <summary>One of the job's stage counts went from zero to one.</summary>
+    internal void Held() => Interlocked.Increment(ref _crossings);
 
-    internal void Left()
+    /// <summary>One of the job's stage counts reached zero: if someone waits and no stage holds an item, the job is idle.</summary>
+    internal void Emptied()
     {
-        if (Interlocked.Decrement(ref _inFlight) != 0)
+        Interlocked.Increment(ref _crossings);
+        if (Volatile.Read(ref _idle) is null || !IsIdle())
         {
             return;
         }
@@ -125,9 +160,9 @@ public sealed class JobContext : IDisposable
         TaskCompletionSource? idle;
         lock (_idleLock)
         {
-            if (Volatile.Read(ref _inFlight) != 0)
+            if (!IsIdle())
             {
-                return; // another item came in meanwhile: not idle
+                return; // an item came in meanwhile
             }
 
             idle = _idle;
@@ -135,6 +170,32 @@ public sealed class JobContext : IDisposable
         }
 
         idle?.TrySetResult();
+    }
+
+    /// <summary>
+    /// True when no stage holds an item of the job. The counts are read one by one, so the read is checked against
+    /// <see cref="_crossings"/>: an item moving between stages is taken by the next stage (a crossing from zero, if
+    /// it was empty) before it leaves the last, so a read that saw every count at zero and no crossing in between saw
+    /// a moment with none in flight.
+    /// </summary>
+    private bool IsIdle()
+    {
+        while (true)
+        {
+            var crossings = Volatile.Read(ref _crossings);
+            foreach (var (_, counters) in Volatile.Read(ref _byStage))
+            {
+                if (counters.InStage > 0)
+                {
+                    return false;
+                }
+            }
+
+            if (Volatile.Read(ref _crossings) == crossings)
+            {
+                return true;
+            }
+        }
     }
 
     /// <inheritdoc />

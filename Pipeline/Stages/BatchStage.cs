@@ -94,7 +94,7 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
         {
             if (item.Job.IsStopped)
             {
-                End(item, ItemOutcome.Cancelled);
+                End(item, CountersFor(item.Job), ItemOutcome.Cancelled);
             }
             else
             {
@@ -120,41 +120,41 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
         }
         catch (Exception e)
         {
-            Worked(started);
+            Worked(started, Time.GetTimestamp());
             foreach (var item in live)
             {
                 var (outcome, reason, detail) = Classify(e, item.Job);
-                End(item, outcome, reason, detail, worked: true);
+                End(item, CountersFor(item.Job), outcome, reason, detail, worked: true);
             }
 
             return;
         }
 
-        Worked(started);
+        Worked(started, Time.GetTimestamp());
         for (var i = 0; i < live.Count; i++)
         {
             var item = live[i];
             var result = results[i];
             if (item.Job.IsStopped)
             {
-                End(item, ItemOutcome.Cancelled, worked: true);
+                End(item, CountersFor(item.Job), ItemOutcome.Cancelled, worked: true);
                 continue;
             }
 
             if (result.Outcome != ItemOutcome.Passed)
             {
-                End(item, ItemOutcome.Failed, result.Reason ?? "error", result.Detail, worked: true);
+                End(item, CountersFor(item.Job), ItemOutcome.Failed, result.Reason ?? "error", result.Detail, worked: true);
                 continue;
             }
 
             try
             {
                 await EmitAsync(item.Job, result.Value!);
-                End(item, ItemOutcome.Passed, worked: true);
+                End(item, CountersFor(item.Job), ItemOutcome.Passed, worked: true);
             }
             catch (OperationCanceledException) when (item.Job.IsStopped)
             {
-                End(item, ItemOutcome.Cancelled, worked: true);
+                End(item, CountersFor(item.Job), ItemOutcome.Cancelled, worked: true);
             }
         }
     }

@@ -20,5 +20,13 @@ internal sealed class RoomSignal
         return room.Task;
     }
 
-    public void Signal() => Interlocked.Exchange(ref _room, null)?.TrySetResult();
+    // Read first: with nobody waiting (the hot path) the signal writes nothing, so it costs no shared cache line. A
+    // waiter publishes its signal before checking for room, and room is made before signalling: one sees the other.
+    public void Signal()
+    {
+        if (Volatile.Read(ref _room) is not null)
+        {
+            Interlocked.Exchange(ref _room, null)?.TrySetResult();
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Pipeline.Configuration;
 using Pipeline.Events;
 using Pipeline.Jobs;
@@ -22,7 +23,7 @@ public abstract class Stage<TIn> : IStageGauges
     private readonly RoomSignal _room = new(); // room anywhere in the stage: an item left, or the capacity grew
     private readonly Lock _pendingLock = new();
     private readonly Queue<JobStageCounters> _rotation = new(); // jobs with items waiting, in turn
-    private int _inStage;
+    private StageHotCounts _hot;
     private int _working;
     private int _activeJobs;
     private int _pendingUpstreams;
@@ -51,17 +52,29 @@ public abstract class Stage<TIn> : IStageGauges
     public abstract Task Completion { get; }
 
     /// <summary>Items waiting for a worker.</summary>
-    public int QueueDepth => Math.Max(0, Volatile.Read(ref _inStage) - Volatile.Read(ref _working));
+    public int QueueDepth => Waiting;
 
     /// <summary>Items held, queued and in work.</summary>
-    public int InStage => Volatile.Read(ref _inStage);
+    public int InStage => Volatile.Read(ref _hot.InStage);
 
     /// <summary>Jobs with items in the stage.</summary>
     public int ActiveJobs => Volatile.Read(ref _activeJobs);
 
     int IStageGauges.Capacity => Options.Capacity;
 
+    long IStageGauges.Accepted => Interlocked.Read(ref _hot.Accepted);
+
+    long IStageGauges.Shed => Interlocked.Read(ref _hot.Shed);
+
+    long IStageGauges.Passed => Interlocked.Read(ref _hot.Passed);
+
     private protected TimeProvider Time { get; }
+
+    /// <summary>Items held and not in work: counted by <see cref="StartWork"/>, or by the queue for a stage that uses <see cref="TryEnqueue"/>.</summary>
+    private protected virtual int Waiting => Math.Max(0, Volatile.Read(ref _hot.InStage) - Volatile.Read(ref _working));
+
+    /// <summary>Items in the queue <see cref="TryEnqueue"/> fills.</summary>
+    private protected int Queued => Volatile.Read(ref _hot.Queued);
 
     /// <summary>The items one job may hold now: an equal part of the capacity not reserved for arriving jobs.</summary>
     public int FairShare
@@ -78,7 +91,7 @@ public abstract class Stage<TIn> : IStageGauges
     /// <returns>Whether it was taken, and why not.</returns>
     public OfferResult Offer(StageItem<TIn> item)
     {
-        var counters = item.Job.CountersFor(Name);
+        var counters = CountersFor(item.Job);
         if (TryDropStopped(item, counters) is { } dropped)
         {
             return dropped;
@@ -89,7 +102,7 @@ public abstract class Stage<TIn> : IStageGauges
             return Refuse(item, counters, ShedReason.StageClosed);
         }
 
-        if (TryReserve(item.Job, counters) is { } full)
+        if (TryReserve(counters) is { } full)
         {
             return Refuse(item, counters, full);
         }
@@ -98,11 +111,11 @@ public abstract class Stage<TIn> : IStageGauges
         // Non-blocking offer: a shed item is refused at once, never parked in a postponed send.
         if (TryPost(item, counters))
         {
-            return Admitted(counters);
+            return Admitted();
         }
 
         counters.Unaccepted();
-        Release(item.Job, counters);
+        Release(counters);
         return Refuse(item, counters, ShedReason.StageClosed);
     }
 
@@ -118,22 +131,22 @@ public abstract class Stage<TIn> : IStageGauges
             return new ValueTask<OfferResult>(Offer(item));
         }
 
-        var counters = item.Job.CountersFor(Name);
+        var counters = CountersFor(item.Job);
         if (TryDropStopped(item, counters) is { } dropped)
         {
             return new ValueTask<OfferResult>(dropped);
         }
 
-        if (!IsClosed && TryReserve(item.Job, counters) is null)
+        if (!IsClosed && TryReserve(counters) is null)
         {
             counters.Accepted();
             if (TryPost(item, counters))
             {
-                return new ValueTask<OfferResult>(Admitted(counters));
+                return new ValueTask<OfferResult>(Admitted());
             }
 
             counters.Unaccepted();
-            Release(item.Job, counters);
+            Release(counters);
         }
 
         return WaitAsync(item, counters, cancellationToken);
@@ -142,16 +155,22 @@ public abstract class Stage<TIn> : IStageGauges
     /// <summary>Takes no more items; <see cref="Completion"/> follows once the buffer drains.</summary>
     public void Complete()
     {
-        Interlocked.Exchange(ref _closed, 1);
-        CompleteInput();
+        lock (_pendingLock)
+        {
+            Interlocked.Exchange(ref _closed, 1);
+            CompleteInput();
+        }
     }
 
     /// <summary>Faults the stage; stages linked after it fault too.</summary>
     /// <param name="exception">The cause.</param>
     public void Fault(Exception exception)
     {
-        Interlocked.Exchange(ref _closed, 1);
-        FaultInput(exception);
+        lock (_pendingLock)
+        {
+            Interlocked.Exchange(ref _closed, 1);
+            FaultInput(exception);
+        }
     }
 
     private protected bool IsClosed => Volatile.Read(ref _closed) != 0;
@@ -159,37 +178,58 @@ public abstract class Stage<TIn> : IStageGauges
     private protected abstract bool TryPost(StageItem<TIn> item, JobStageCounters counters);
 
     /// <summary>
-    /// Queues an item behind its job's others. Workers take items round-robin across jobs (<see cref="Dequeue"/>), so a
-    /// job with hundreds of items waiting cannot hold back one with five; within a job, first in, first out.
+    /// Queues an item behind its job's others, unless the stage has closed, and says whether a new worker should start
+    /// (fewer than <paramref name="workers"/> run). Workers take items round-robin across jobs (<see cref="TryDequeue"/>),
+    /// so a job with hundreds of items waiting cannot hold back one with five; within a job, first in, first out.
+    /// <paramref name="start"/> runs under the same lock as <see cref="Complete"/>, so a started worker is never refused.
     /// </summary>
-    private protected void Enqueue(StageItem<TIn> item, JobStageCounters counters)
+    private protected bool TryEnqueue(StageItem<TIn> item, JobStageCounters counters, int workers, Func<bool> start)
     {
-        var pending = counters.Pending<StageItem<TIn>>();
         lock (_pendingLock)
         {
+            if (IsClosed)
+            {
+                return false;
+            }
+
+            var pending = counters.Pending<StageItem<TIn>>();
             if (pending.Count == 0)
             {
                 _rotation.Enqueue(counters);
             }
 
             pending.Enqueue(item);
+            _hot.Queued++;
+            if (_hot.Workers < workers && start())
+            {
+                _hot.Workers++;
+            }
+
+            return true;
         }
     }
 
-    /// <summary>The next item, from the job whose turn it is; one is queued for every ticket a worker holds.</summary>
-    private protected StageItem<TIn> Dequeue()
+    /// <summary>The next item, from the job whose turn it is; false (and one worker fewer) when none waits.</summary>
+    private protected bool TryDequeue(out StageItem<TIn> item, [NotNullWhen(true)] out JobStageCounters? counters)
     {
         lock (_pendingLock)
         {
-            var counters = _rotation.Dequeue();
+            if (!_rotation.TryDequeue(out counters))
+            {
+                _hot.Workers--;
+                item = default;
+                return false;
+            }
+
             var pending = counters.Pending<StageItem<TIn>>();
-            var item = pending.Dequeue();
+            item = pending.Dequeue();
+            _hot.Queued--;
             if (pending.Count > 0)
             {
                 _rotation.Enqueue(counters); // served once: to the back of the line
             }
 
-            return item;
+            return true;
         }
     }
 
@@ -220,6 +260,9 @@ public abstract class Stage<TIn> : IStageGauges
             TaskScheduler.Default);
     }
 
+    /// <summary>The job's counters at this stage.</summary>
+    private protected JobStageCounters CountersFor(JobContext job) => job.CountersFor(this, Name);
+
     private protected void Register() => _metrics.Register(this);
 
     private protected void Unregister()
@@ -234,25 +277,26 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected void StartWork(int items) => Interlocked.Add(ref _working, items);
 
-    private protected void Worked(long startedAt) => _metrics.Worked(Name, Time.GetElapsedTime(startedAt));
+    private protected void Worked(long startedAt, long endedAt) => _metrics.Worked(Name, Time.GetElapsedTime(startedAt, endedAt));
 
     /// <summary>Records the one end of an accepted item.</summary>
-    private protected void End(StageItem<TIn> item, ItemOutcome outcome, string? reason = null, string? detail = null, bool worked = false)
+    private protected void End(StageItem<TIn> item, JobStageCounters counters, ItemOutcome outcome, string? reason = null, string? detail = null, bool worked = false)
     {
         if (worked)
         {
             Interlocked.Decrement(ref _working);
         }
 
-        var counters = item.Job.CountersFor(Name);
-        if (counters.Ended(outcome) == 0)
-        {
-            Interlocked.Decrement(ref _activeJobs);
-        }
-
-        Interlocked.Decrement(ref _inStage);
+        Interlocked.Decrement(ref _hot.InStage);
         _room.Signal();
-        _metrics.Ended(Name, outcome, reason);
+        if (outcome == ItemOutcome.Passed)
+        {
+            Interlocked.Increment(ref _hot.Passed);
+        }
+        else
+        {
+            _metrics.Ended(Name, outcome, reason);
+        }
         if (outcome is ItemOutcome.Failed or ItemOutcome.BudgetExhausted)
         {
             var job = item.Job;
@@ -263,8 +307,11 @@ public abstract class Stage<TIn> : IStageGauges
             job.Events.Publish(new ItemFailed(job.Id, at, Name, reason, detail, what));
         }
 
-        // Last: events about the item precede the drained signal.
-        item.Job.Left();
+        // Last: events about the item precede the job's count reaching zero, which may signal the job idle.
+        if (counters.Ended(outcome) == 0)
+        {
+            Interlocked.Decrement(ref _activeJobs);
+        }
     }
 
     /// <summary>Maps what stage work threw to the item's outcome and reason.</summary>
@@ -289,7 +336,7 @@ public abstract class Stage<TIn> : IStageGauges
 
             // Taken before the check, so an item leaving in between (of this job or any other) still wakes this producer.
             var room = _room.Next();
-            if (TryReserve(item.Job, counters) is null)
+            if (TryReserve(counters) is null)
             {
                 break;
             }
@@ -300,11 +347,11 @@ public abstract class Stage<TIn> : IStageGauges
         counters.Accepted();
         if (TryPost(item, counters))
         {
-            return Admitted(counters);
+            return Admitted();
         }
 
         counters.Unaccepted();
-        Release(item.Job, counters);
+        Release(counters);
         return Refuse(item, counters, ShedReason.StageClosed);
     }
 
@@ -321,17 +368,15 @@ public abstract class Stage<TIn> : IStageGauges
             Interlocked.Increment(ref _activeJobs);
         }
 
-        counters.Offered();
         counters.Accepted();
-        Interlocked.Increment(ref _inStage);
-        item.Job.Entered();
-        _metrics.Offered(Name, OfferResult.Taken);
-        End(item, ItemOutcome.Cancelled);
+        Interlocked.Increment(ref _hot.InStage);
+        Interlocked.Increment(ref _hot.Accepted);
+        End(item, counters, ItemOutcome.Cancelled);
         return OfferResult.Taken;
     }
 
     // Null when the item has its room (in the job's share and in the stage); else why not.
-    private ShedReason? TryReserve(JobContext job, JobStageCounters counters)
+    private ShedReason? TryReserve(JobStageCounters counters)
     {
         var held = counters.Reserve();
         if (held == 1)
@@ -341,9 +386,9 @@ public abstract class Stage<TIn> : IStageGauges
 
         var options = Options;
         ShedReason? full = options.FairShare && held > FairShare ? ShedReason.JobShare : null;
-        if (full is null && Interlocked.Increment(ref _inStage) > options.Capacity)
+        if (full is null && Interlocked.Increment(ref _hot.InStage) > options.Capacity)
         {
-            Interlocked.Decrement(ref _inStage);
+            Interlocked.Decrement(ref _hot.InStage);
             full = ShedReason.QueueFull;
         }
 
@@ -357,7 +402,6 @@ public abstract class Stage<TIn> : IStageGauges
             return full;
         }
 
-        job.Entered();
         return null;
     }
 
@@ -367,10 +411,9 @@ public abstract class Stage<TIn> : IStageGauges
         _room.Signal(); // a larger capacity has room for waiters now
     }
 
-    private void Release(JobContext job, JobStageCounters counters)
+    private void Release(JobStageCounters counters)
     {
-        Interlocked.Decrement(ref _inStage);
-        job.Left();
+        Interlocked.Decrement(ref _hot.InStage);
         if (counters.Unreserve() == 0)
         {
             Interlocked.Decrement(ref _activeJobs);
@@ -379,19 +422,18 @@ public abstract class Stage<TIn> : IStageGauges
         _room.Signal();
     }
 
-    private OfferResult Admitted(JobStageCounters counters)
+    private OfferResult Admitted()
     {
-        counters.Offered();
-        _metrics.Offered(Name, OfferResult.Taken);
+        Interlocked.Increment(ref _hot.Accepted);
         return OfferResult.Taken;
     }
 
     private OfferResult Refuse(StageItem<TIn> item, JobStageCounters counters, ShedReason reason)
     {
         var result = OfferResult.Shed(reason);
-        counters.Offered();
         counters.Shed();
-        _metrics.Offered(Name, result);
+        Interlocked.Increment(ref _hot.Shed);
+        _metrics.Shed(Name, reason);
         var job = item.Job;
         var at = job.Now();
         var what = Describe(item.Value);

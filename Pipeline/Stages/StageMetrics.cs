@@ -4,13 +4,15 @@ using Pipeline.Telemetry;
 
 namespace Pipeline.Stages;
 
-/// <summary>Instruments shared by every stage, tagged by stage name.</summary>
+/// <summary>
+/// Instruments shared by every stage, tagged by stage name. The per-item counts (offered, in, out) are observed from
+/// each stage's own totals when exported, so an item costs no instrument call on the hot path.
+/// </summary>
 internal sealed class StageMetrics
 {
     private readonly ConcurrentDictionary<IStageGauges, byte> _stages = new();
-    private readonly Counter<long> _offered;
-    private readonly Counter<long> _in;
-    private readonly Counter<long> _out;
+    private readonly Lock _totalsLock = new(); // a stage's totals move to _retired at once, never counted twice or not at all
+    private readonly Dictionary<string, StageTotals> _retired = new(StringComparer.Ordinal); // completed stages' totals, by name
     private readonly Counter<long> _shed;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _dropped;
@@ -19,9 +21,9 @@ internal sealed class StageMetrics
     public StageMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(PipelineTelemetry.MeterName);
-        _offered = meter.CreateCounter<long>("pipeline.stage.items.offered", "{item}", "Items offered to a stage; equals in + shed.");
-        _in = meter.CreateCounter<long>("pipeline.stage.items.in", "{item}", "Items a stage accepted.");
-        _out = meter.CreateCounter<long>("pipeline.stage.items.out", "{item}", "Items whose stage work succeeded and went on.");
+        meter.CreateObservableCounter("pipeline.stage.items.offered", () => Totals(t => t.Accepted + t.Shed), "{item}", "Items offered to a stage; equals in + shed.");
+        meter.CreateObservableCounter("pipeline.stage.items.in", () => Totals(t => t.Accepted), "{item}", "Items a stage accepted.");
+        meter.CreateObservableCounter("pipeline.stage.items.out", () => Totals(t => t.Passed), "{item}", "Items whose stage work succeeded and went on.");
         _shed = meter.CreateCounter<long>("pipeline.items.shed", "{item}", "Items a stage refused, by reason.");
         _failed = meter.CreateCounter<long>("pipeline.items.failed", "{item}", "Items whose stage work failed, by reason.");
         _dropped = meter.CreateCounter<long>("pipeline.items.dropped", "{item}", "Accepted items dropped without finishing: job ended or budget exhausted, by reason.");
@@ -37,41 +39,51 @@ internal sealed class StageMetrics
 
     public void Register(IStageGauges stage) => _stages.TryAdd(stage, 0);
 
-    public void Unregister(IStageGauges stage) => _stages.TryRemove(stage, out _);
-
-    public void Offered(string stage, OfferResult result)
+    /// <summary>Stops a completed stage's gauges; its totals stay in the counters.</summary>
+    public void Unregister(IStageGauges stage)
     {
-        var tag = new KeyValuePair<string, object?>("stage", stage);
-        _offered.Add(1, tag);
-        if (result.Accepted)
+        lock (_totalsLock)
         {
-            _in.Add(1, tag);
-        }
-        else
-        {
-            _shed.Add(1, tag, new("reason", result.Reason.ToTag()));
+            if (_stages.TryRemove(stage, out _))
+            {
+                _retired[stage.Name] = _retired.GetValueOrDefault(stage.Name) + StageTotals.Of(stage);
+            }
         }
     }
 
+    public void Shed(string stage, ShedReason reason) =>
+        _shed.Add(1, new("stage", stage), new("reason", reason.ToTag()));
+
+    /// <summary>Counts an item that did not pass: failed, or dropped (the stage counts passed items itself).</summary>
     public void Ended(string stage, ItemOutcome outcome, string? reason)
     {
         var tag = new KeyValuePair<string, object?>("stage", stage);
-        switch (outcome)
+        if (outcome == ItemOutcome.Failed)
         {
-            case ItemOutcome.Passed:
-                _out.Add(1, tag);
-                break;
-            case ItemOutcome.Failed:
-                _failed.Add(1, tag, new("reason", reason ?? "error"));
-                break;
-            default:
-                _dropped.Add(1, tag, new("reason", outcome.ToTag()));
-                break;
+            _failed.Add(1, tag, new("reason", reason ?? "error"));
+        }
+        else
+        {
+            _dropped.Add(1, tag, new("reason", outcome.ToTag()));
         }
     }
 
     public void Worked(string stage, TimeSpan elapsed) =>
         _duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+
+    private List<Measurement<long>> Totals(Func<StageTotals, long> value)
+    {
+        lock (_totalsLock)
+        {
+            var byName = new Dictionary<string, StageTotals>(_retired, StringComparer.Ordinal);
+            foreach (var stage in _stages.Keys)
+            {
+                byName[stage.Name] = byName.GetValueOrDefault(stage.Name) + StageTotals.Of(stage);
+            }
+
+            return [.. byName.Select(p => new Measurement<long>(value(p.Value), new KeyValuePair<string, object?>("stage", p.Key)))];
+        }
+    }
 
     private IEnumerable<Measurement<int>> Gauge(Func<IStageGauges, int> value) =>
         _stages.Keys.Select(s => new Measurement<int>(value(s), new KeyValuePair<string, object?>("stage", s.Name)));
@@ -87,4 +99,10 @@ internal interface IStageGauges
     int InStage { get; }
 
     int Capacity { get; }
+
+    long Accepted { get; }
+
+    long Shed { get; }
+
+    long Passed { get; }
 }

@@ -6,15 +6,17 @@ namespace Pipeline.Stages;
 
 /// <summary>
 /// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs. Unordered, it
-/// is one <see cref="ActionBlock{T}"/> whose workers take items round-robin across jobs and pass outputs on as they are
-/// made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> takes items in arrival order, keeps that order
+/// is one <see cref="ActionBlock{T}"/> running up to its parallelism of worker loops, started as items arrive; each
+/// takes items round-robin across jobs until none waits and passes outputs on as they are made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> takes items in arrival order, keeps that order
 /// for the outputs, and a single sender passes them on.
 /// </summary>
 internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 {
     private readonly Func<TIn, JobContext, CancellationToken, ValueTask<TOut>>? _one;
     private readonly Func<TIn, JobContext, CancellationToken, IAsyncEnumerable<TOut>>? _many;
-    private readonly ITargetBlock<byte>? _tickets; // unordered: each stands for one item queued in the stage (Enqueue)
+    private readonly ITargetBlock<byte>? _workers; // unordered: each message starts one worker loop
+    private readonly Func<bool>? _startWorker;
+    private readonly int _parallelism; // as built: the block's parallelism does not reload
     private readonly ITargetBlock<StageItem<TIn>>? _ordered; // ordered: the items themselves, in arrival order
     private Func<JobContext, TOut, ValueTask>? _emit;
 
@@ -30,6 +32,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     {
         _one = one;
         _many = many;
+        _parallelism = options.MaxDegreeOfParallelism;
         var blockOptions = new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = DataflowBlockOptions.Unbounded, // the stage's own count bounds it, at the capacity in force
@@ -48,8 +51,9 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         }
         else
         {
-            var work = new ActionBlock<byte>(_ => ProcessAsync(Dequeue()), blockOptions);
-            _tickets = work;
+            var work = new ActionBlock<byte>(_ => RunWorkerAsync(), blockOptions);
+            _workers = work;
+            _startWorker = () => work.Post(0);
             Completion = work.Completion;
         }
 
@@ -59,35 +63,41 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
     public override Task Completion { get; }
 
-    // A ticket that cannot be posted (the stage completed meanwhile) leaves its item queued with the job's counters;
-    // the item itself is refused by the caller.
-    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters)
-    {
-        if (_ordered is not null)
-        {
-            return _ordered.Post(item);
-        }
 
-        Enqueue(item, counters);
-        return _tickets!.Post((byte)0);
-    }
+    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters) =>
+        _ordered?.Post(item) ?? TryEnqueue(item, counters, _parallelism, _startWorker!);
 
     private protected override void CompleteInput() => Input.Complete();
 
     private protected override void FaultInput(Exception exception) => Input.Fault(exception);
 
-    private IDataflowBlock Input => (IDataflowBlock?)_ordered ?? _tickets!;
+    private protected override int Waiting => _ordered is null ? Queued : base.Waiting;
 
-    private Task ProcessAsync(StageItem<TIn> item) => WorkAsync(item, _emit ??= EmitAsync); // one delegate, not one per item
+    private IDataflowBlock Input => (IDataflowBlock?)_ordered ?? _workers!;
+
+    // Runs until no item waits; a loop per message spares the block's own bookkeeping for every item.
+    private async Task RunWorkerAsync()
+    {
+        var emit = _emit ??= EmitAsync; // one delegate, not one per item
+        var started = Time.GetTimestamp();
+        while (TryDequeue(out var item, out var counters))
+        {
+            started = await WorkAsync(item, counters, emit, started); // one item's end is the next one's start
+        }
+    }
 
     private async Task<IEnumerable<StageItem<TOut>>> CollectAsync(StageItem<TIn> item)
     {
         List<StageItem<TOut>>? outputs = null;
-        await WorkAsync(item, (job, value) =>
-        {
-            (outputs ??= []).Add(new StageItem<TOut>(job, value));
-            return ValueTask.CompletedTask;
-        });
+        await WorkAsync(
+            item,
+            CountersFor(item.Job),
+            (job, value) =>
+            {
+                (outputs ??= []).Add(new StageItem<TOut>(job, value));
+                return ValueTask.CompletedTask;
+            },
+            Time.GetTimestamp());
         return outputs ?? [];
     }
 
@@ -103,18 +113,22 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         }
     }
 
-    // Never throws: one item's failure is that item's outcome, never the block's fault.
-    private async Task WorkAsync(StageItem<TIn> item, Func<JobContext, TOut, ValueTask> emit)
+    // Never throws: one item's failure is that item's outcome, never the block's fault. Returns when the work ended.
+    private async ValueTask<long> WorkAsync(StageItem<TIn> item, JobStageCounters counters, Func<JobContext, TOut, ValueTask> emit, long started)
     {
         var job = item.Job;
         if (job.IsStopped)
         {
-            End(item, ItemOutcome.Cancelled);
-            return;
+            End(item, counters, ItemOutcome.Cancelled);
+            return started;
         }
 
-        StartWork(1);
-        var started = Time.GetTimestamp();
+        var counted = _ordered is not null; // unordered, the queue counts what waits
+        if (counted)
+        {
+            StartWork(1);
+        }
+
         (ItemOutcome Outcome, string? Reason, string? Detail) end = (ItemOutcome.Passed, null, null);
         try
         {
@@ -135,7 +149,9 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
             end = Classify(e, job);
         }
 
-        Worked(started);
-        End(item, end.Outcome, end.Reason, end.Detail, worked: true);
+        var ended = Time.GetTimestamp();
+        Worked(started, ended);
+        End(item, counters, end.Outcome, end.Reason, end.Detail, worked: counted);
+        return ended;
     }
 }

@@ -87,6 +87,49 @@ public sealed class JobRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task WhenIdle_ManyItemsThroughParallelStages_NeverCompletesWhileAnItemIsInFlight()
+    {
+        using var real = new CoreHarness(time: TimeProvider.System);
+        var options = new StageOptions { Capacity = 64, MaxDegreeOfParallelism = 4, FairShare = false };
+        var sunk = 0;
+        var first = real.Stages.Create<int, int>("a", (v, _, _) => ValueTask.FromResult(v), options);
+        first.LinkTo(real.Stages.CreateMany<int, int>("b", Twice, options))
+            .LinkTo(real.Stages.CreateAction<int>("c", (_, _, _) =>
+            {
+                Interlocked.Increment(ref sunk);
+                return ValueTask.CompletedTask;
+            }, options));
+
+        // Each round: items hop stage to stage on many threads while the job is asked for idle over and over; every
+        // time it answers idle, every item must have reached the sink.
+        for (var round = 1; round <= 20; round++)
+        {
+            var job = real.Jobs.Start();
+            Volatile.Write(ref sunk, 0);
+            for (var i = 0; i < 100; i++)
+            {
+                await first.OfferAsync(new StageItem<int>(job, i), CancellationToken.None);
+            }
+
+            while (!job.WhenIdle.IsCompleted)
+            {
+                await Task.Yield();
+            }
+
+            Assert.Equal(200, Volatile.Read(ref sunk));
+            await job.WhenIdle.Within();
+            Assert.Equal(0, job.InFlight);
+        }
+
+        static async IAsyncEnumerable<int> Twice(int v, JobContext job, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            yield return v;
+            await Task.Yield();
+            yield return v;
+        }
+    }
+
+    [Fact]
     public void DeadLetters_BeyondTheLimit_CountedNotKept()
     {
         var stage = _core.Stages.Create<int, int>("s", (v, _, _) => new ValueTask<int>(new TaskCompletionSource<int>().Task),
