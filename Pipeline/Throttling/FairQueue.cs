@@ -2,25 +2,31 @@ namespace Pipeline.Throttling;
 
 /// <summary>
 /// A wait queue that is FIFO within a partition (a job) and round-robin across partitions, so a partition
-/// with 500 waiters cannot push back one with 5. Not thread-safe: its owner serializes access.
+/// with 500 waiters cannot push back one with 5. Entries enqueued with an <c>ahead</c> rank (a job's first calls,
+/// ranked by how many calls the job had made) are served before the others, lowest rank first: the job that has had
+/// the least goes next, so a short job beside a long one runs at nearly its own speed, and the long one yields only
+/// the short ones' first calls. Not thread-safe: its owner serializes access.
 /// </summary>
 internal sealed class FairQueue<T>
 {
-    private readonly Dictionary<string, Partition> _partitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Key, bool Ahead), Partition> _partitions = [];
+    private readonly LinkedList<Partition> _ahead = new();
     private readonly LinkedList<Partition> _rotation = new();
 
     public int Count { get; private set; }
 
-    public Entry Enqueue(string partition, T item)
+    /// <summary>Queues an item behind its partition's others; with an <paramref name="ahead"/> rank, in the front class.</summary>
+    public Entry Enqueue(string partition, T item, int? ahead = null)
     {
-        if (!_partitions.TryGetValue(partition, out var p))
+        var key = (partition, ahead is not null);
+        if (!_partitions.TryGetValue(key, out var p))
         {
-            p = new Partition(partition);
-            _partitions.Add(partition, p);
-            p.RotationNode = _rotation.AddLast(p);
+            p = new Partition(partition, ahead is not null);
+            _partitions.Add(key, p);
+            p.RotationNode = (ahead is not null ? _ahead : _rotation).AddLast(p);
         }
 
-        var entry = new Entry(p, item);
+        var entry = new Entry(p, item, ahead ?? int.MaxValue);
         entry.Node = p.Items.AddLast(entry);
         Count++;
         return entry;
@@ -29,6 +35,22 @@ internal sealed class FairQueue<T>
     /// <summary>The entry that would be dequeued next, without removing it.</summary>
     public bool TryPeek(out Entry entry)
     {
+        if (_ahead.First is { } first)
+        {
+            // The least served first; on a tie, the one earlier in the rotation.
+            var least = first.Value;
+            for (var node = first.Next; node is not null; node = node.Next)
+            {
+                if (node.Value.Items.First!.Value.Rank < least.Items.First!.Value.Rank)
+                {
+                    least = node.Value;
+                }
+            }
+
+            entry = least.Items.First!.Value;
+            return true;
+        }
+
         if (_rotation.First is { } head)
         {
             entry = head.Value.Items.First!.Value;
@@ -49,11 +71,11 @@ internal sealed class FairQueue<T>
 
         var p = entry.Partition;
         Remove(entry);
-        // Served once: the partition goes to the back of the rotation if it still waits.
-        if (p.RotationNode is { } node && node.List is not null && _rotation.Count > 1)
+        // Served once: the partition goes to the back of its rotation if it still waits.
+        if (p.RotationNode is { List: { Count: > 1 } rotation } node)
         {
-            _rotation.Remove(node);
-            _rotation.AddLast(node);
+            rotation.Remove(node);
+            rotation.AddLast(node);
         }
 
         item = entry.Item;
@@ -74,28 +96,31 @@ internal sealed class FairQueue<T>
         Count--;
         if (p.Items.Count == 0)
         {
-            _rotation.Remove(p.RotationNode!);
+            p.RotationNode!.List!.Remove(p.RotationNode);
             p.RotationNode = null;
-            _partitions.Remove(p.Key);
+            _partitions.Remove((p.Key, p.Ahead));
         }
 
         return true;
     }
 
-    public int PartitionCount => _partitions.Count;
-
-    public sealed class Entry(Partition partition, T item)
+    public sealed class Entry(Partition partition, T item, int rank)
     {
         public Partition Partition { get; } = partition;
 
         public T Item { get; } = item;
 
+        /// <summary>The ahead rank; <see cref="int.MaxValue"/> in the round-robin class.</summary>
+        public int Rank { get; } = rank;
+
         internal LinkedListNode<Entry>? Node { get; set; }
     }
 
-    public sealed class Partition(string key)
+    public sealed class Partition(string key, bool ahead)
     {
         public string Key { get; } = key;
+
+        public bool Ahead { get; } = ahead;
 
         internal LinkedList<Entry> Items { get; } = new();
 

@@ -79,8 +79,9 @@ internal abstract class FairRateLimiter : RateLimiter
         }
     }
 
-    /// <summary>Waits for <paramref name="permitCount"/> permits in <paramref name="partition"/>'s FIFO.</summary>
-    public ValueTask<RateLimitLease> AcquireAsync(string partition, int permitCount, CancellationToken cancellationToken)
+    /// <summary>Waits for <paramref name="permitCount"/> permits in <paramref name="partition"/>'s FIFO; with an
+    /// <paramref name="ahead"/> rank, in the front class (<see cref="FairQueue{T}"/>).</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(string partition, int permitCount, CancellationToken cancellationToken, int? ahead = null)
     {
         ArgumentNullException.ThrowIfNull(partition);
         CheckPermitCount(permitCount);
@@ -104,7 +105,7 @@ internal abstract class FairRateLimiter : RateLimiter
             }
 
             waiter = new Waiter(this, permitCount);
-            waiter.Entry = _queue.Enqueue(partition, waiter);
+            waiter.Entry = _queue.Enqueue(partition, waiter, ahead);
             ScheduleTimer(now);
         }
 

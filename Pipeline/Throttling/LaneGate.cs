@@ -36,8 +36,8 @@ internal sealed class LaneGate
         }
     }
 
-    /// <summary>Waits for a slot; false when the lane's wait queue is full.</summary>
-    public ValueTask<bool> AcquireAsync(string partition, CancellationToken cancellationToken)
+    /// <summary>Waits for a slot (with an <paramref name="ahead"/> rank, in the front class of <see cref="FairQueue{T}"/>); false when the lane's wait queue is full.</summary>
+    public ValueTask<bool> AcquireAsync(string partition, int? ahead, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Waiter waiter;
@@ -55,7 +55,7 @@ internal sealed class LaneGate
             }
 
             waiter = new Waiter(this);
-            waiter.Entry = _queue.Enqueue(partition, waiter);
+            waiter.Entry = _queue.Enqueue(partition, waiter, ahead);
         }
 
         if (cancellationToken.CanBeCanceled)

@@ -176,6 +176,10 @@ public sealed partial class Throttle : IDisposable
             return Refuse(scope, lane, ThrottleRejectionReason.BudgetExhausted, null);
         }
 
+        // A job's first calls wait ahead of other jobs' later ones, the least served first (FairQueue): a short job is
+        // not slowed by a long one.
+        int? ahead = job?.Budget.Used is { } used && used <= Volatile.Read(ref _options).AheadCalls ? used : null;
+
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;
         (SlidingLogRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
@@ -187,7 +191,7 @@ public sealed partial class Throttle : IDisposable
                 await holder.Children.WaitAsync(cancellationToken);
                 slot = SlotKind.Borrowed;
             }
-            else if (await gate.AcquireAsync(partition, cancellationToken))
+            else if (await gate.AcquireAsync(partition, ahead, cancellationToken))
             {
                 slot = SlotKind.Own;
             }
@@ -206,7 +210,7 @@ public sealed partial class Throttle : IDisposable
 
                 if (_laneRates.TryGetValue(lane, out var laneRate))
                 {
-                    using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken);
+                    using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken, ahead);
                     if (!lanePermit.IsAcquired)
                     {
                         ReleaseSlot(scope, holder, gate, slot);
@@ -217,7 +221,7 @@ public sealed partial class Throttle : IDisposable
                     laneGranted = (laneRate, lanePermit);
                 }
 
-                using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken);
+                using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken, ahead);
                 granted = (ThrottleRateLease)permit;
                 if (permit is ThrottleRateLease { IsAcquired: false } refused)
                 {

@@ -49,6 +49,14 @@ public sealed class ThrottleOptions
     /// </summary>
     public Dictionary<string, int> LaneRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A job's first calls, counted from its budget, that wait ahead of other jobs' later calls at every queue of the
+    /// throttle: a short job beside a long one runs at nearly its own speed, and the long one yields at most this many
+    /// calls to each job that starts beside it. 0 turns it off (plain round-robin). Default 32.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int AheadCalls { get; set; } = 32;
+
     /// <summary>Concurrent calls for a lane not listed in <see cref="Lanes"/>. Default 3.</summary>
     [Range(1, 100_000)]
     public int DefaultLaneLimit { get; set; } = 3;

@@ -10,9 +10,9 @@ public sealed class LaneGateTests
     public async Task AcquireAsync_LargeAndSmallJobWaiting_SlotsAlternateBetweenJobs()
     {
         var gate = new LaneGate("x", 1, queueLimit: 1000, new FakeTimeProvider(CoreHarness.Epoch));
-        Assert.True(await gate.AcquireAsync("big", CancellationToken.None));
-        var waiters = Enumerable.Range(0, 50).Select(i => (Name: $"big{i}", Task: gate.AcquireAsync("big", CancellationToken.None).AsTask()))
-            .Concat(Enumerable.Range(0, 3).Select(i => (Name: $"small{i}", Task: gate.AcquireAsync("small", CancellationToken.None).AsTask())))
+        Assert.True(await gate.AcquireAsync("big", null, CancellationToken.None));
+        var waiters = Enumerable.Range(0, 50).Select(i => (Name: $"big{i}", Task: gate.AcquireAsync("big", null, CancellationToken.None).AsTask()))
+            .Concat(Enumerable.Range(0, 3).Select(i => (Name: $"small{i}", Task: gate.AcquireAsync("small", null, CancellationToken.None).AsTask())))
             .ToList();
         var order = new List<string>();
 
@@ -30,10 +30,10 @@ public sealed class LaneGateTests
     public async Task AcquireAsync_QueueAtBound_ReturnsFalseAtOnce()
     {
         var gate = new LaneGate("x", 1, queueLimit: 1, new FakeTimeProvider(CoreHarness.Epoch));
-        Assert.True(await gate.AcquireAsync("a", CancellationToken.None));
-        var queued = gate.AcquireAsync("a", CancellationToken.None).AsTask();
+        Assert.True(await gate.AcquireAsync("a", null, CancellationToken.None));
+        var queued = gate.AcquireAsync("a", null, CancellationToken.None).AsTask();
 
-        var refused = gate.AcquireAsync("b", CancellationToken.None);
+        var refused = gate.AcquireAsync("b", null, CancellationToken.None);
 
         Assert.True(refused.IsCompleted);
         Assert.False(await refused);
@@ -44,8 +44,8 @@ public sealed class LaneGateTests
     public async Task SetLimit_Raised_WaitersGetTheNewSlotsAtOnce()
     {
         var gate = new LaneGate("x", 1, queueLimit: 10, new FakeTimeProvider(CoreHarness.Epoch));
-        Assert.True(await gate.AcquireAsync("a", CancellationToken.None));
-        var waiters = Enumerable.Range(0, 3).Select(_ => gate.AcquireAsync("a", CancellationToken.None).AsTask()).ToList();
+        Assert.True(await gate.AcquireAsync("a", null, CancellationToken.None));
+        var waiters = Enumerable.Range(0, 3).Select(_ => gate.AcquireAsync("a", null, CancellationToken.None).AsTask()).ToList();
 
         gate.SetLimit(3);
 

@@ -137,9 +137,9 @@ public sealed class ThrottleTests
     }
 
     [Fact]
-    public async Task AcquireAsync_JobWith500QueuedAndJobWith5_SmallJobServedWithinItsRoundRobinTurns()
+    public async Task AcquireAsync_AheadOffJobWith500QueuedAndJobWith5_SmallJobServedWithinItsRoundRobinTurns()
     {
-        using var core = Harness(("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Lanes:bulk", "1000"));
+        using var core = Harness(("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Lanes:bulk", "1000"), ("Pipeline:Throttle:AheadCalls", "0"));
         var big = core.Jobs.Start();
         var small = core.Jobs.Start();
         var bigCalls = Enumerable.Range(0, 500).Select(_ => Acquire(core.Throttle, "bulk", big, CancellationToken.None)).ToList();
@@ -156,6 +156,29 @@ public sealed class ThrottleTests
 
         await Task.WhenAll(smallCalls).Within();
         Assert.InRange(bigCalls.Count(c => c.IsCompleted), 10, 16);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_JobWith500QueuedAndJobWith8_SmallJobsFirstCallsGoAheadOfTheBigJobsLaterOnes()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Lanes:bulk", "1000"));
+        var big = core.Jobs.Start();
+        var small = core.Jobs.Start();
+        var bigCalls = Enumerable.Range(0, 500).Select(_ => Acquire(core.Throttle, "bulk", big, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+        var smallCalls = Enumerable.Range(0, 8).Select(_ => Acquire(core.Throttle, "bulk", small, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+        Assert.Equal(10, bigCalls.Count(c => c.IsCompleted)); // the first window went to the big job
+
+        // The next window's ten permits: the small job's eight first, as it has made fewer calls than the big job
+        // (whose waiting ones are its 11th on), then two for the big job. Round-robin would have given five and five.
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await Signals.SettleAsync();
+
+        await Task.WhenAll(smallCalls).Within();
+        await Signals.UntilAsync(() => bigCalls.Count(c => c.IsCompleted) >= 12);
+        await Signals.SettleAsync();
+        Assert.Equal(12, bigCalls.Count(c => c.IsCompleted));
     }
 
     [Fact]
