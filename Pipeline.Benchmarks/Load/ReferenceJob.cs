@@ -4,11 +4,12 @@ namespace Pipeline.Benchmarks.Load;
 /// A fixed 50-track job against the sandbox with its default latencies and the shipped throttle (40 calls/s): its
 /// upstream calls C against the time the rate limit alone needs for them, C/limit, and (C − limit)/limit when the first
 /// window's worth may start at once. Each run is a fresh host on a cold cache, after one warm-up job. Last.fm's lane
-/// rate (5 calls/s, under its quota of 25 per 5 s) bounds the job too: (C_lastfm − 5) / 5 seconds.
+/// rate (its quota, 25 calls per 5 s) bounds the job too: (C_lastfm − 25) / (25 / 5 s) seconds.
 /// </summary>
 internal static class ReferenceJob
 {
-    private const double LastFmRate = 5; // Pipeline:Throttle:LaneRates:lastfm in config/pipeline.json
+    private const double LastFmLimit = 25; // Pipeline:Throttle:LaneRates:lastfm in config/pipeline.json
+    private const double LastFmWindowSeconds = 5; // Pipeline:Throttle:LaneWindows:lastfm
 
     public static async Task RunAsync(int runs, bool quotas, TextWriter output)
     {
@@ -36,7 +37,7 @@ internal static class ReferenceJob
             var lastFm = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"") - lastFmBefore;
             var bound = calls / limit;
             var burstBound = Math.Max(0, calls - limit) / limit;
-            var laneBound = Math.Max(0, lastFm - LastFmRate) / LastFmRate;
+            var laneBound = Math.Max(0, lastFm - LastFmLimit) / (LastFmLimit / LastFmWindowSeconds);
             var ratio = job.LastEnriched.TotalSeconds / Math.Max(bound, laneBound);
             ratios.Add(ratio);
             output.WriteLine($"| {run} | {calls:0} | {lastFm:0} | {job.LastEnriched.TotalSeconds:0.00} s | {bound:0.00} s | {burstBound:0.00} s | {laneBound:0.00} s | {ratio:0.00}× | {job.Ended.TotalSeconds:0.0} s ({job.Terminal}) |");

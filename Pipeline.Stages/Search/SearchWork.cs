@@ -7,10 +7,19 @@ using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Search;
 
-/// <summary>The search stage: Spotify track search over the request's queries, de-duplicated, up to the requested count.</summary>
+/// <summary>
+/// The search stage: Spotify track search over the request's queries, de-duplicated, up to the requested count. The
+/// pages a query still needs are fetched together (up to <see cref="PagesAhead"/>) and read in page order, so the
+/// tracks come out as a page-by-page search would give them, without a round trip per page.
+/// </summary>
 internal sealed class SearchWork(SpotifyClient spotify, UpstreamCalls calls, IOptions<UpstreamOptions> options, TimeProvider time)
 {
     public const string Stage = "search";
+
+    /// <summary>Pages of one query in flight at once; Spotify's lane runs 5 calls at a time.</summary>
+    private const int PagesAhead = 5;
+
+    private const int MaxOffset = 1000; // Spotify's deepest page
 
     public async IAsyncEnumerable<Track> RunAsync(SetRequest request, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -21,29 +30,67 @@ internal sealed class SearchWork(SpotifyClient spotify, UpstreamCalls calls, IOp
         var found = 0;
         foreach (var (query, seed) in PromptQueries.For(request))
         {
-            for (var offset = 0; found < request.TrackCount && offset <= 1000; offset += limit)
+            var pages = new Queue<Task<SpotifySearchPage?>>();
+            var next = 0;
+            try
             {
-                var pageOffset = offset;
-                var page = await calls.TryAsync(
-                    job, Stage, SpotifyClient.Lane, "spotify.search", $"{query}|{pageOffset}|{limit}", request,
-                    async () => await spotify.SearchTracksAsync(query, limit, pageOffset, job, cancellationToken),
-                    cancellationToken);
-                foreach (var item in (page?.Items ?? []).Take(seed ? 1 : limit))
+                while (found < request.TrackCount)
                 {
-                    if (found == request.TrackCount || !ids.Add(item.Id) || !songs.Add($"{string.Join(',', item.Artists)}|{item.Name}"))
+                    // Enough pages in flight for the tracks still wanted, were none a duplicate; a seed needs one.
+                    var wanted = seed ? 1 : Math.Min(PagesAhead, (request.TrackCount - found + limit - 1) / limit);
+                    for (; pages.Count < wanted && next <= MaxOffset; next += limit)
                     {
-                        continue;
+                        pages.Enqueue(PageAsync(query, next, limit, request, job, cancellationToken));
                     }
 
-                    var track = new Track(item.Id, item.Name, item.Artists, item.Album, item.ReleaseDate, item.DurationMs, item.Isrc, ++found);
-                    job.Events.Publish(new TrackFound(job.Id, time.GetUtcNow(), track));
-                    yield return track;
-                }
+                    if (pages.Count == 0)
+                    {
+                        break;
+                    }
 
-                if (seed || page is null || page.Items.Count < limit)
-                {
-                    break;
+                    var page = await pages.Dequeue();
+                    foreach (var item in (page?.Items ?? []).Take(seed ? 1 : limit))
+                    {
+                        if (found == request.TrackCount || !ids.Add(item.Id) || !songs.Add($"{string.Join(',', item.Artists)}|{item.Name}"))
+                        {
+                            continue;
+                        }
+
+                        var track = new Track(item.Id, item.Name, item.Artists, item.Album, item.ReleaseDate, item.DurationMs, item.Isrc, ++found);
+                        job.Events.Publish(new TrackFound(job.Id, time.GetUtcNow(), track));
+                        yield return track;
+                    }
+
+                    if (seed || page is null || page.Items.Count < limit)
+                    {
+                        break;
+                    }
                 }
+            }
+            finally
+            {
+                await DrainAsync(pages); // pages fetched ahead and not needed: their calls finish (and are cached) first
+            }
+        }
+    }
+
+    private Task<SpotifySearchPage?> PageAsync(string query, int offset, int limit, SetRequest request, JobContext job, CancellationToken cancellationToken) =>
+        calls.TryAsync(
+            job, Stage, SpotifyClient.Lane, "spotify.search", $"{query}|{offset}|{limit}", request,
+            async () => await spotify.SearchTracksAsync(query, limit, offset, job, cancellationToken),
+            cancellationToken);
+
+    private static async Task DrainAsync(Queue<Task<SpotifySearchPage?>> pages)
+    {
+        foreach (var page in pages)
+        {
+            try
+            {
+                await page;
+            }
+            catch (OperationCanceledException)
+            {
+                // The job ended; so did its calls.
             }
         }
     }

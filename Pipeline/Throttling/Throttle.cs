@@ -39,8 +39,8 @@ public sealed partial class Throttle : IDisposable
         _logger = logger;
         _limiter = _options.Policy switch
         {
-            ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Window + _options.SafetyMargin, _options.QueueLimit),
-            ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Window + _options.SafetyMargin, _options.Burst ?? _options.Limit, _options.QueueLimit),
+            ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.QueueLimit),
+            ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.Burst ?? _options.Limit, _options.QueueLimit),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Policy, "Unknown throttle policy."),
         };
         foreach (var lane in _options.Lanes.Keys)
@@ -115,7 +115,7 @@ public sealed partial class Throttle : IDisposable
     // A new configuration: the rate limiter and every lane take it at once; waiters are served under it.
     private void Reconfigure(ThrottleOptions next)
     {
-        _limiter.Reconfigure(next.Limit, next.Window + next.SafetyMargin, next.Burst ?? next.Limit, next.QueueLimit);
+        _limiter.Reconfigure(next.Limit, next.Spaced(next.Window), next.Burst ?? next.Limit, next.QueueLimit);
         Volatile.Write(ref _options, next);
         foreach (var lane in _lanes.Values)
         {
@@ -140,7 +140,7 @@ public sealed partial class Throttle : IDisposable
     {
         foreach (var (lane, rate) in options.LaneRates)
         {
-            var window = options.Window + options.SafetyMargin;
+            var window = options.Spaced(options.LaneWindow(lane));
             if (_laneRates.TryGetValue(lane, out var limiter))
             {
                 limiter.Reconfigure(rate, window, rate, options.QueueLimit);

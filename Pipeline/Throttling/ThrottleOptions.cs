@@ -50,6 +50,20 @@ public sealed class ThrottleOptions
     public Dictionary<string, int> LaneRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// The window a lane's <see cref="LaneRates"/> count over, where it is not <see cref="Window"/>: an upstream that
+    /// allows 25 calls per 5 s (Last.fm) takes 25 at once and the next 25 five seconds later, not 5 a second.
+    /// </summary>
+    public Dictionary<string, TimeSpan> LaneWindows { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How far apart starts are spaced for a rate counted over <paramref name="window"/>: the window plus <see cref="SafetyMargin"/>.</summary>
+    internal TimeSpan Spaced(TimeSpan window) => window + SafetyMargin;
+
+    /// <summary>The window <paramref name="lane"/>'s rate counts over.</summary>
+    /// <param name="lane">A lane name.</param>
+    /// <returns>Its configured window, else <see cref="Window"/>.</returns>
+    public TimeSpan LaneWindow(string lane) => LaneWindows.TryGetValue(lane, out var window) ? window : Window;
+
+    /// <summary>
     /// A job's first calls, counted from its budget, that wait ahead of other jobs' later calls at every queue of the
     /// throttle: a short job beside a long one runs at nearly its own speed, and the long one yields at most this many
     /// calls to each job that starts beside it. 0 turns it off (plain round-robin). Default 32.

@@ -53,6 +53,18 @@ internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOption
             }
         }
 
+        foreach (var (lane, window) in options.LaneWindows)
+        {
+            if (!options.LaneRates.ContainsKey(lane))
+            {
+                builder.AddError($"{S}:LaneWindows:{lane} = {window} has no {S}:LaneRates:{lane} to count over it.");
+            }
+            else if (window <= TimeSpan.Zero || window > TimeSpan.FromHours(1))
+            {
+                builder.AddError($"{S}:LaneWindows:{lane} = {window} must be more than 0 and at most 1 hour.");
+            }
+        }
+
         return builder.Build();
     }
 }

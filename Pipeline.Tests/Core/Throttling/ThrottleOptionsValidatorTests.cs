@@ -30,4 +30,18 @@ public sealed class ThrottleOptionsValidatorTests
 
         Assert.Contains("Pipeline:Throttle:Burst = 10 applies only to Pipeline:Throttle:Policy = TokenBucket (it is SlidingWindow).", failures);
     }
+
+    [Fact]
+    public void Validate_LaneWindowWithoutRateOrOutOfRange_FailsNamingTheKey()
+    {
+        var options = new ThrottleOptions();
+        options.LaneRates["lastfm"] = 25;
+        options.LaneWindows["lastfm"] = TimeSpan.Zero;
+        options.LaneWindows["deezer"] = TimeSpan.FromSeconds(5);
+
+        var failures = _validator.Validate(null, options).Failures!;
+
+        Assert.Contains("Pipeline:Throttle:LaneWindows:lastfm = 00:00:00 must be more than 0 and at most 1 hour.", failures);
+        Assert.Contains("Pipeline:Throttle:LaneWindows:deezer = 00:00:05 has no Pipeline:Throttle:LaneRates:deezer to count over it.", failures);
+    }
 }

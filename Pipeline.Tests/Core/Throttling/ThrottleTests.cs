@@ -90,6 +90,26 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task LaneWindow_RateCountedOverFiveSeconds_ABurstAtOnceThenTheNextAfterTheWholeWindow()
+    {
+        using var core = Harness(
+            ("Pipeline:Throttle:Limit", "100"),
+            ("Pipeline:Throttle:Lanes:lastfm", "10"),
+            ("Pipeline:Throttle:LaneRates:lastfm", "3"),
+            ("Pipeline:Throttle:LaneWindows:lastfm", "00:00:05"));
+        var job = core.Jobs.Start();
+        var calls = Enumerable.Range(0, 5).Select(_ => Acquire(core.Throttle, "lastfm", job, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => calls.Count(c => c.IsCompleted) == 3); // three at once: the lane's 3 per 5 s
+
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(4999));
+        await Signals.SettleAsync();
+        Assert.Equal(3, calls.Count(c => c.IsCompleted)); // 1 s, the throttle's own window, is not the lane's
+        core.FakeTime.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.All(await Task.WhenAll(calls).Within(), c => Assert.True(c.IsAcquired));
+    }
+
+    [Fact]
     public async Task PauseLane_RetryAfter_NoCallStartsBeforeItElapses()
     {
         using var core = Harness();

@@ -68,6 +68,21 @@ public sealed class SetPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_FortyTracks_SearchPagesFetchedTogether()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+
+        var (_, sink) = await RunAsync(upstreams, new SetRequest("deep house for a sunset", TrackCount: 40));
+
+        var pages = upstreams.Requests("spotify").Where(r => r.Path.Contains("/search", StringComparison.Ordinal)).ToList();
+        Assert.True(pages.Count >= 4, $"{pages.Count} search pages");
+        Assert.True(MaxOverlap(pages) > 1, "search pages were fetched one after another");
+        var found = sink.Events.OfType<TrackFound>().Select(f => f.Track).ToList();
+        Assert.Equal(Enumerable.Range(1, 40), found.Select(t => t.Index));
+        Assert.Equal(40, found.Select(t => t.Id).Distinct().Count());
+    }
+
+    [Fact]
     public async Task RunAsync_SameJobTwice_SecondMakesNoTrackCalls()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
