@@ -4,12 +4,12 @@ namespace Pipeline.Benchmarks.Load;
 /// A fixed 50-track job against the sandbox with its default latencies and the shipped throttle (40 calls/s): its
 /// upstream calls C against the time the rate limit alone needs for them, C/limit, and (C − limit)/limit when the first
 /// window's worth may start at once. Each run is a fresh host on a cold cache, after one warm-up job. Last.fm's lane
-/// rate (its quota, 25 calls per 5 s) bounds the job too: (C_lastfm − 25) / (25 / 5 s) seconds.
+/// rate (5 calls/s, under its quota of 25 per 5 s) bounds the job too: (C_lastfm − 5) / 5 seconds.
 /// </summary>
 internal static class ReferenceJob
 {
-    private const double LastFmLimit = 25; // Pipeline:Throttle:LaneRates:lastfm in config/pipeline.json
-    private const double LastFmWindowSeconds = 5; // Pipeline:Throttle:LaneWindows:lastfm
+    private const double LastFmLimit = 5; // Pipeline:Throttle:LaneRates:lastfm in config/pipeline.json
+    private const double LastFmWindowSeconds = 1; // its window: Pipeline:Throttle:Window
 
     public static async Task RunAsync(int runs, bool quotas, TextWriter output)
     {
