@@ -62,12 +62,24 @@ public sealed class StageFactory
         ArgumentNullException.ThrowIfNull(action);
         return Create<T, T>(
             name,
-            async (value, job, cancellationToken) =>
+            (value, job, cancellationToken) =>
             {
-                await action(value, job, cancellationToken);
-                return value;
+                var done = action(value, job, cancellationToken);
+                if (!done.IsCompletedSuccessfully)
+                {
+                    return Then(done, value);
+                }
+
+                done.GetAwaiter().GetResult(); // releases a pooled source
+                return new ValueTask<T>(value); // finished at once: no state machine
             },
             options);
+
+        static async ValueTask<T> Then(ValueTask done, T value)
+        {
+            await done;
+            return value;
+        }
     }
 
     /// <summary>A stage that works on micro-batches of up to <see cref="StageOptions.BatchSize"/> items.</summary>
