@@ -28,7 +28,7 @@ public sealed class StreamingOptions
     /// <summary>How long a job whose last subscriber left waits for one to come back before it is cancelled (unless detached). Default 10 s.</summary>
     public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Finished jobs kept in memory for snapshots and replay. Default 1000.</summary>
+    /// <summary>Finished jobs kept in memory for snapshots and replay; older ones are read back from the job store. Default 200.</summary>
     [Range(1, 1_000_000)]
-    public int RetainedJobs { get; set; } = 1000;
+    public int RetainedJobs { get; set; } = 200;
 }
