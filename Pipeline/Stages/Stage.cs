@@ -178,10 +178,11 @@ public abstract class Stage<TIn> : IStageGauges
     private protected abstract bool TryPost(StageItem<TIn> item, JobStageCounters counters);
 
     /// <summary>
-    /// Queues an item behind its job's others, unless the stage has closed, and says whether a new worker should start
-    /// (fewer than <paramref name="workers"/> run). Workers take items round-robin across jobs (<see cref="TryDequeue"/>),
-    /// so a job with hundreds of items waiting cannot hold back one with five; within a job, first in, first out.
-    /// <paramref name="start"/> runs under the same lock as <see cref="Complete"/>, so a started worker is never refused.
+    /// Queues an item behind its job's others, or returns false once the stage has closed; while fewer than
+    /// <paramref name="workers"/> worker loops run, starts one with <paramref name="start"/>. Workers take items
+    /// round-robin across jobs (<see cref="TryDequeue"/>), so a job with hundreds of items waiting cannot hold back one
+    /// with five; within a job, first in, first out. <paramref name="start"/> runs under the same lock as
+    /// <see cref="Complete"/>, so a worker is never started on a block that has completed.
     /// </summary>
     private protected bool TryEnqueue(StageItem<TIn> item, JobStageCounters counters, int workers, Func<bool> start)
     {
