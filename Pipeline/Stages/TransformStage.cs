@@ -7,8 +7,9 @@ namespace Pipeline.Stages;
 /// <summary>
 /// A stage that works on items one at a time, up to its parallelism, each making zero or more outputs. Unordered, it
 /// is one <see cref="ActionBlock{T}"/> running up to its parallelism of worker loops, started as items arrive; each
-/// takes items round-robin across jobs until none waits and passes outputs on as they are made; ordered, a <see cref="TransformManyBlock{TInput, TOutput}"/> takes items in arrival order, keeps that order
-/// for the outputs, and a single sender passes them on.
+/// takes items round-robin across jobs until none waits and passes outputs on as they are made. Ordered, a
+/// <see cref="TransformManyBlock{TInput, TOutput}"/> takes items in arrival order, keeps that order for the outputs,
+/// and a single sender passes them on.
 /// </summary>
 internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 {
@@ -62,7 +63,6 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     }
 
     public override Task Completion { get; }
-
 
     private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters) =>
         _ordered?.Post(item) ?? TryEnqueue(item, counters, _parallelism, _startWorker!);
