@@ -24,6 +24,7 @@ public static class JobApiServiceCollectionExtensions
     {
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddReloadableOptions<StreamingOptions>(StreamingOptions.Section);
+        services.AddSingleton<SseHeartbeat>();
         services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Storage.StorageOptions>().BindConfiguration(Storage.StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Storage.JobStore>();

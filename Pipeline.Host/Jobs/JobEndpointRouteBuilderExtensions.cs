@@ -27,7 +27,7 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult> Start(
-        JobRequest? request, HttpContext http, JobService jobs, ReloadableOptions<StreamingOptions> options, TimeProvider time, HostMetrics metrics)
+        JobRequest? request, HttpContext http, JobService jobs, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
     {
         if (request is null)
         {
@@ -51,7 +51,7 @@ public static class JobEndpointRouteBuilderExtensions
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
         {
-            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), 0, options, time, metrics, () => jobs.Subscribe(job));
+            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), 0, heartbeat, options, metrics, () => jobs.Subscribe(job));
         }
 
         var id = job.Id;
@@ -59,7 +59,7 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<SseStreamResult, ProblemHttpResult>> Events(
-        string id, string? lastEventId, HttpContext http, JobService jobs, ReloadableOptions<StreamingOptions> options, TimeProvider time, HostMetrics metrics)
+        string id, string? lastEventId, HttpContext http, JobService jobs, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
     {
         if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
         {
@@ -74,7 +74,7 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem($"Last-Event-ID '{Printable(resume)}' is not an event id of this job (0–{job.Log.LastSequence}).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
         }
 
-        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), after, options, time, metrics, () => jobs.Subscribe(job));
+        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), after, heartbeat, options, metrics, () => jobs.Subscribe(job));
     }
 
     private static async Task<Results<Ok<JobSnapshot>, ProblemHttpResult>> Snapshot(string id, HttpContext http, JobService jobs) =>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,8 +24,8 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
     private readonly StringBuilder _llmText = new();
     private readonly List<DeadLetter> _deadLetters = [];
+    private readonly HashSet<JobLogWaiter> _waiting = [];
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
-    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ResumeFilter? _resume;
     private bool _sealed;
     private int _committed;
@@ -62,14 +63,11 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     /// </summary>
     public void Seal()
     {
-        TaskCompletionSource appended;
         lock (_lock)
         {
             _sealed = true;
-            appended = _appended;
+            WakeReaders();
         }
-
-        appended.TrySetResult();
     }
 
     /// <summary>The id of the latest event readers can see.</summary>
@@ -105,7 +103,6 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     private bool TryAppend(PipelineEvent pipelineEvent, out bool diverged)
     {
         diverged = false;
-        TaskCompletionSource appended;
         lock (_lock)
         {
             if (Ended is not null || _sealed)
@@ -144,76 +141,102 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
                 return true; // readers wake when it is committed
             }
 
-            appended = _appended;
-            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            WakeReaders();
         }
 
-        appended.TrySetResult();
         return true;
     }
 
     /// <summary>The store has committed every entry up to <paramref name="seq"/>: readers may have them.</summary>
     public void Committed(long seq)
     {
-        TaskCompletionSource appended;
         lock (_lock)
         {
-            if (seq <= _committed)
+            if (seq > _committed)
             {
-                return;
+                _committed = (int)seq;
+                WakeReaders();
             }
+        }
+    }
 
-            _committed = (int)seq;
-            appended = _appended;
-            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Wakes every waiting reader (each continues on the thread pool); the caller holds the lock.</summary>
+    private void WakeReaders()
+    {
+        foreach (var waiter in _waiting)
+        {
+            waiter.Wake();
         }
 
-        appended.TrySetResult();
+        _waiting.Clear();
     }
 
     /// <summary>
     /// Entries after <paramref name="after"/>, then live ones, until the terminal entry. A reader more than
     /// <paramref name="lagBound"/> behind gets each batch coalesced (<see cref="LagCoalescer"/>); one more than
-    /// <paramref name="maxLag"/> behind is ended early, to resume from its last id.
+    /// <paramref name="maxLag"/> behind is ended early, to resume from its last id. Readers share the log's entries:
+    /// each holds only its place, one batch list and one waiter, whatever the number of events.
     /// </summary>
     public async IAsyncEnumerable<JobLogEntry> ReadAsync(long after, [EnumeratorCancellation] CancellationToken cancellationToken, int lagBound = int.MaxValue, int maxLag = int.MaxValue)
     {
         var next = (int)Math.Max(0, after);
         var replayed = false;
-        while (true)
+        var batch = new List<JobLogEntry>();
+        using var waiter = new JobLogWaiter(cancellationToken);
+        try
         {
-            JobLogEntry[] batch;
-            Task appended;
-            bool ended;
+            while (true)
+            {
+                bool ended;
+                lock (_lock)
+                {
+                    batch.Clear();
+                    if (next < Visible)
+                    {
+                        batch.AddRange(CollectionsMarshal.AsSpan(_entries)[next..Visible]);
+                    }
+
+                    ended = (Ended is not null || _sealed) && Visible == _entries.Count;
+                    if (batch.Count == 0 && !ended)
+                    {
+                        waiter.Arm();
+                        _waiting.Add(waiter);
+                    }
+                }
+
+                if (batch.Count == 0)
+                {
+                    if (ended)
+                    {
+                        yield break;
+                    }
+
+                    replayed = true;
+                    await waiter.WaitAsync();
+                    continue;
+                }
+
+                // Only a reader that has had its replay can fall behind; cutting a replay would loop a resuming client.
+                if (replayed && batch.Count > maxLag)
+                {
+                    yield break; // too far behind: the client resumes with Last-Event-ID and loses nothing
+                }
+
+                var items = batch.Count > lagBound ? LagCoalescer.Coalesce(batch) : batch;
+                for (var i = 0; i < items.Count; i++)
+                {
+                    yield return items[i];
+                }
+
+                replayed = true;
+                next += batch.Count;
+            }
+        }
+        finally
+        {
             lock (_lock)
             {
-                batch = next < Visible ? [.. _entries.GetRange(next, Visible - next)] : [];
-                appended = _appended.Task;
-                ended = (Ended is not null || _sealed) && Visible == _entries.Count;
-            }
-
-            // Only a reader that has had its replay can fall behind; cutting a replay would loop a resuming client.
-            if (replayed && batch.Length > maxLag)
-            {
-                yield break; // too far behind: the client resumes with Last-Event-ID and loses nothing
-            }
-
-            IEnumerable<JobLogEntry> items = batch.Length > lagBound ? LagCoalescer.Coalesce(batch) : batch;
-            foreach (var entry in items)
-            {
-                yield return entry;
-            }
-
-            replayed = true;
-            next += batch.Length;
-            if (ended && batch.Length == 0)
-            {
-                yield break;
-            }
-
-            if (batch.Length == 0)
-            {
-                await appended.WaitAsync(cancellationToken);
+                _waiting.Remove(waiter); // a reader that leaves mid-wait
             }
         }
     }
@@ -255,9 +278,6 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
         }
     }
 }
-
-/// <summary>One logged event: its sequence number (the SSE id), type and JSON.</summary>
-internal sealed record JobLogEntry(long Seq, string Type, string Json);
 
 /// <summary>A job as its log tells it.</summary>
 internal sealed record JobLogView(IReadOnlyList<Track> Tracks, string LlmText, IReadOnlyDictionary<string, StageCounts> Stages, IReadOnlyList<DeadLetter> DeadLetters);

@@ -59,9 +59,10 @@ internal static class LagCoalescer
             text.Append(JsonNode.Parse(delta.Json)!["text"]!.GetValue<string>());
         }
 
-        var merged = JsonNode.Parse(deltas[^1].Json)!.AsObject();
+        var last = deltas[^1];
+        var merged = JsonNode.Parse(last.Json)!.AsObject();
         merged["text"] = text.ToString();
-        result.Add(deltas[^1] with { Json = merged.ToJsonString(JsonSerializerOptions.Web) });
+        result.Add(new JobLogEntry(last.Seq, last.Type, merged.ToJsonString(JsonSerializerOptions.Web)));
         deltas.Clear();
     }
 }

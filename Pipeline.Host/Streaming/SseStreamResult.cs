@@ -1,21 +1,16 @@
-using System.Globalization;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text;
 using Pipeline.Configuration;
 using Pipeline.Host.Telemetry;
 
 namespace Pipeline.Host.Streaming;
 
 /// <summary>
-/// Writes a job's events as SSE with <see cref="SseFormatter"/> (one item at a time, flushed as written) and adds
-/// what it lacks: a <c>: ping</c> comment after a quiet <c>Heartbeat</c> (the one in force, reloaded live), the proxy headers, the <c>retry:</c> hint.
+/// Writes a job's events as SSE: each entry's frame (<see cref="SseFrames"/>, shared by every stream), the
+/// <c>retry:</c> hint on the first, the proxy headers, and <c>: ping</c> comments from the host's
+/// <see cref="SseHeartbeat"/> while quiet. Entries that are ready go out together in one flush.
 /// Ids skipped after <paramref name="after"/> are events a lagging reader got merged or superseded: counted.
 /// </summary>
-internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, long after, ReloadableOptions<StreamingOptions> options, TimeProvider time, HostMetrics metrics, Func<IDisposable>? subscribe = null) : IResult
+internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, long after, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics, Func<IDisposable>? subscribe = null) : IResult
 {
-    private static readonly byte[] Ping = Encoding.UTF8.GetBytes(": ping\n\n");
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
@@ -24,12 +19,17 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, lon
         response.Headers["X-Accel-Buffering"] = "no";
         var cancellationToken = httpContext.RequestAborted;
         using var subscription = subscribe?.Invoke();
-        await response.Body.FlushAsync(cancellationToken);
+        await response.BodyWriter.FlushAsync(cancellationToken);
 
         metrics.StreamOpened();
         try
         {
-            await WriteAsync(response, cancellationToken);
+            await using var stream = new SseResponseWriter(response.BodyWriter, heartbeat, cancellationToken);
+            await WriteAsync(stream, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; it resumes with Last-Event-ID.
         }
         finally
         {
@@ -37,66 +37,34 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, lon
         }
     }
 
-    private async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
+    private async Task WriteAsync(SseResponseWriter stream, CancellationToken cancellationToken)
     {
         var last = after;
+        var retry = (TimeSpan?)options.Current.Retry;
         await using var items = entries.GetAsyncEnumerator(cancellationToken);
-        var first = true;
-        var next = items.MoveNextAsync().AsTask();
-        var quietSince = time.GetTimestamp();
-        try
+        while (true)
         {
-            while (true)
+            var moved = items.MoveNextAsync();
+            if (!moved.IsCompleted && !await stream.FlushAsync())
             {
-                // The heartbeat in force now: a reloaded one applies to this quiet spell at once.
-                var changed = options.WhenChanged;
-                var due = options.Current.Heartbeat - time.GetElapsedTime(quietSince);
-                using var quiet = new CancellationTokenSource();
-                var heartbeat = Task.Delay(due > TimeSpan.Zero ? due : TimeSpan.Zero, time, quiet.Token);
-                var woke = await Task.WhenAny(next, heartbeat, changed);
-                if (woke != next)
-                {
-                    await quiet.CancelAsync();
-                    if (woke == heartbeat)
-                    {
-                        await response.Body.WriteAsync(Ping, cancellationToken);
-                        await response.Body.FlushAsync(cancellationToken);
-                        quietSince = time.GetTimestamp();
-                    }
-
-                    continue;
-                }
-
-                await quiet.CancelAsync();
-                if (!await next)
-                {
-                    return;
-                }
-
-                var entry = items.Current;
-                var item = new SseItem<string>(entry.Json, entry.Type)
-                {
-                    EventId = entry.Seq.ToString(CultureInfo.InvariantCulture),
-                    ReconnectionInterval = first ? options.Current.Retry : null,
-                };
-                first = false;
-                await SseFormatter.WriteAsync(One(item, cancellationToken), response.Body, cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
-                metrics.Written(entry.Seq - last - 1);
-                quietSince = time.GetTimestamp();
-                last = entry.Seq;
-                next = items.MoveNextAsync().AsTask();
+                return; // what is written goes out before the wait for more
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The client went away; it resumes with Last-Event-ID.
-        }
-    }
 
-    private static async IAsyncEnumerable<SseItem<string>> One(SseItem<string> item, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await Task.CompletedTask;
-        yield return item;
+            if (!await moved)
+            {
+                await stream.FlushAsync();
+                return;
+            }
+
+            var entry = items.Current;
+            if (!await stream.WriteAsync(await SseFrames.FrameAsync(entry, retry)))
+            {
+                return;
+            }
+
+            retry = null;
+            metrics.Written(entry.Seq - last - 1);
+            last = entry.Seq;
+        }
     }
 }

@@ -94,6 +94,48 @@ public sealed class JobLogTests
         Assert.Equal(18, entries.Count);
     }
 
+    [Fact]
+    public async Task ReadAsync_ReaderCancelledWhileItWaits_EndsAtOnceAndTheOthersReadOn()
+    {
+        var log = LogWith(deltas: 0, progress: 0);
+        using var leaving = new CancellationTokenSource();
+        await using var gone = log.ReadAsync(1, leaving.Token).GetAsyncEnumerator(leaving.Token);
+        var staying = ReadAll(log, after: 1);
+        var waiting = gone.MoveNextAsync().AsTask();
+        await Signals.SettleAsync();
+
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.Within());
+        log.Publish(new LlmDelta("j", At, "x"));
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+
+        Assert.Equal([2L, 3], (await staying.Within()).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task ReadAsync_ManyReadersFollowingAWriter_EachGetsEveryEntryOnceInOrder()
+    {
+        const int Events = 2000;
+        var log = LogWith(deltas: 0, progress: 0);
+        var readers = Enumerable.Range(0, 16).Select(r => Task.Run(() => ReadAll(log, after: r % 2))).ToList();
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < Events; i++)
+            {
+                log.Publish(new LlmDelta("j", At, "x"));
+            }
+
+            log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        });
+
+        await writer.Within();
+        for (var r = 0; r < readers.Count; r++)
+        {
+            var after = r % 2;
+            Assert.Equal(Enumerable.Range(after + 1, Events + 2 - after).Select(i => (long)i), (await readers[r].Within()).Select(e => e.Seq));
+        }
+    }
+
     private static Pipeline.Stages.Music.Track Song(string id, int index) => new(id, "t", ["a"], null, null, 1000, null, index);
 
     private static JobLog Interrupted()

@@ -1,0 +1,88 @@
+using Pipeline.Configuration;
+
+namespace Pipeline.Host.Streaming;
+
+/// <summary>
+/// Pings quiet event streams with one timer for the whole host: each tick (every second, or every
+/// <see cref="StreamingOptions.Heartbeat"/> if that is shorter) writes <c>: ping</c> to every stream quiet for at least
+/// the heartbeat in force (reloaded live). A ping comes at most one tick late, and a stream costs no timer of its own.
+/// </summary>
+internal sealed class SseHeartbeat : IDisposable
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private readonly ReloadableOptions<StreamingOptions> _options;
+    private readonly Lock _lock = new();
+    private readonly HashSet<SseResponseWriter> _streams = [];
+    private readonly List<SseResponseWriter> _due = [];
+    private readonly ITimer _timer;
+    private bool _disposed;
+
+    public SseHeartbeat(ReloadableOptions<StreamingOptions> options, TimeProvider time)
+    {
+        _options = options;
+        Time = time;
+        using (ExecutionContext.SuppressFlow()) // the timer outlives the request that happens to create it
+        {
+            _timer = time.CreateTimer(static h => ((SseHeartbeat)h!).OnTick(), this, Period(options.Current.Heartbeat), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>The clock streams stamp their writes with.</summary>
+    public TimeProvider Time { get; }
+
+    public void Join(SseResponseWriter stream)
+    {
+        lock (_lock)
+        {
+            _streams.Add(stream);
+        }
+    }
+
+    public void Leave(SseResponseWriter stream)
+    {
+        lock (_lock)
+        {
+            _streams.Remove(stream);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _timer.Dispose();
+        }
+    }
+
+    private static TimeSpan Period(TimeSpan heartbeat) => heartbeat < Tick ? heartbeat : Tick;
+
+    private void OnTick()
+    {
+        var heartbeat = _options.Current.Heartbeat;
+        lock (_lock)
+        {
+            foreach (var stream in _streams)
+            {
+                if (stream.Quiet >= heartbeat)
+                {
+                    _due.Add(stream);
+                }
+            }
+        }
+
+        foreach (var stream in _due)
+        {
+            _ = stream.PingAsync(); // never throws; one slow client holds up no other
+        }
+
+        _due.Clear();
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _timer.Change(Period(heartbeat), Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+}

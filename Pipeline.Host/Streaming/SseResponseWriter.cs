@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Pipeline.Host.Streaming;
+
+/// <summary>
+/// One event stream's response. Frames from the stream and pings from the host's <see cref="SseHeartbeat"/> (on its
+/// own thread) are written under one gate; frames are flushed when the stream asks (before it waits for more) or when
+/// <see cref="FlushThreshold"/> bytes are waiting, so a reader catching up gets its batch in few writes.
+/// </summary>
+internal sealed class SseResponseWriter : IAsyncDisposable
+{
+    /// <summary>Unflushed bytes that force a flush in the middle of a batch.</summary>
+    public const int FlushThreshold = 16 * 1024;
+
+    private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
+    private readonly PipeWriter _writer;
+    private readonly SseHeartbeat _heartbeat;
+    private readonly CancellationToken _cancellationToken;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _lastWrite;
+    private int _unflushed;
+    private bool _closed;
+
+    /// <summary>Starts the stream's quiet spell now and joins the heartbeat.</summary>
+    public SseResponseWriter(PipeWriter writer, SseHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        _writer = writer;
+        _heartbeat = heartbeat;
+        _cancellationToken = cancellationToken;
+        _lastWrite = heartbeat.Time.GetTimestamp();
+        heartbeat.Join(this);
+    }
+
+    /// <summary>How long since the last frame or ping.</summary>
+    public TimeSpan Quiet => _heartbeat.Time.GetElapsedTime(Volatile.Read(ref _lastWrite));
+
+    /// <summary>Writes a frame, flushing once enough waits; false once the client is gone.</summary>
+    public async ValueTask<bool> WriteAsync(byte[] frame)
+    {
+        await _gate.WaitAsync(_cancellationToken);
+        try
+        {
+            _writer.Write(frame);
+            _unflushed += frame.Length;
+            Volatile.Write(ref _lastWrite, _heartbeat.Time.GetTimestamp());
+            return _unflushed < FlushThreshold || await FlushLockedAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Sends what is written; false once the client is gone.</summary>
+    public async ValueTask<bool> FlushAsync()
+    {
+        await _gate.WaitAsync(_cancellationToken);
+        try
+        {
+            return _unflushed == 0 || await FlushLockedAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Writes <c>: ping</c>, unless a write is under way (the stream is not quiet then) or the stream has ended.</summary>
+    public async Task PingAsync()
+    {
+        if (!_gate.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_closed)
+            {
+                _writer.Write(Ping);
+                Volatile.Write(ref _lastWrite, _heartbeat.Time.GetTimestamp());
+                await FlushLockedAsync();
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client went away; the stream's own loop ends on the same cancellation.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Leaves the heartbeat and waits out a ping under way: nothing is written after this.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _heartbeat.Leave(this);
+        await _gate.WaitAsync(CancellationToken.None);
+        _closed = true;
+        _gate.Release();
+    }
+
+    private async ValueTask<bool> FlushLockedAsync()
+    {
+        _unflushed = 0;
+        var result = await _writer.FlushAsync(_cancellationToken);
+        return !result.IsCompleted && !result.IsCanceled;
+    }
+}
