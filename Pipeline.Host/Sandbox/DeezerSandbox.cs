@@ -4,7 +4,7 @@ using Pipeline.Host.Sandbox.Catalog;
 namespace Pipeline.Host.Sandbox;
 
 /// <summary>Deezer's public search and track endpoints; errors, the quota included, arrive as HTTP 200 bodies.</summary>
-internal sealed class DeezerSandbox(MusicCatalog catalog, SandboxGate gate)
+internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate)
 {
     public const string Upstream = "deezer";
 
@@ -24,7 +24,7 @@ internal sealed class DeezerSandbox(MusicCatalog catalog, SandboxGate gate)
 
         var index = int.TryParse(request.Query["index"], CultureInfo.InvariantCulture, out var i) ? Math.Max(0, i) : 0;
         var limit = int.TryParse(request.Query["limit"], CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 100) : 25;
-        var matches = catalog.Tracks.Where(SearchQuery.Parse(q).Matches).ToList();
+        var matches = search.Find(q);
         var data = matches.Skip(index).Take(limit).Select(t => new
         {
             id = t.DeezerId,

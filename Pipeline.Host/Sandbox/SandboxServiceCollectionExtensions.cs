@@ -6,7 +6,7 @@ namespace Pipeline.Host.Sandbox;
 /// <summary>Registers the offline sandbox.</summary>
 public static class SandboxServiceCollectionExtensions
 {
-    /// <summary>Adds the sandbox's fake upstreams, its catalog (loaded once, on first use) and its request log.</summary>
+    /// <summary>Adds the sandbox's fake upstreams, its catalog (loaded once, on first use) and its search, and its request log.</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddSandbox(this IServiceCollection services)
@@ -14,6 +14,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
         services.AddReloadableOptions<SandboxOptions>(SandboxOptions.Section);
         services.AddSingleton(_ => MusicCatalog.LoadShipped());
+        services.AddSingleton<CatalogSearch>();
         services.AddSingleton(sp => new SandboxRequestLog(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SandboxOptions>>().Value.RequestLogCapacity));
         services.AddSingleton<SandboxGate>();
         services.AddSingleton<SpotifySandbox>();

@@ -41,7 +41,7 @@ internal sealed partial class SearchQuery
                 "artist" => Contains(track.Artist, value),
                 "track" => Contains(track.Name, value),
                 "album" => Contains(track.AlbumName, value),
-                "genre" => track.Genres.Concat(track.Subgenres).Any(g => Contains(g, value)),
+                "genre" => AnyContains(track.Genres, value) || AnyContains(track.Subgenres, value),
                 "isrc" => string.Equals(track.Isrc, value, StringComparison.OrdinalIgnoreCase),
                 "year" => Year(track.ReleaseDate, value),
                 _ => true, // unknown filters are ignored, as the real services do
@@ -52,8 +52,29 @@ internal sealed partial class SearchQuery
             }
         }
 
-        return _words.All(w => Contains(track.Name, w) || Contains(track.Artist, w) || Contains(track.AlbumName, w)
-            || track.Subgenres.Any(s => Contains(s, w)) || track.Genres.Any(g => Contains(g, w)));
+        foreach (var word in _words)
+        {
+            if (!Contains(track.Name, word) && !Contains(track.Artist, word) && !Contains(track.AlbumName, word)
+                && !AnyContains(track.Subgenres, word) && !AnyContains(track.Genres, word))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AnyContains(IReadOnlyList<string> texts, string value)
+    {
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (Contains(texts[i], value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Contains(string? text, string value) => text?.Contains(value, StringComparison.OrdinalIgnoreCase) == true;

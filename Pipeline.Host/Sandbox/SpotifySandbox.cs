@@ -7,7 +7,7 @@ using Pipeline.Host.Sandbox.Catalog;
 namespace Pipeline.Host.Sandbox;
 
 /// <summary>Spotify's accounts token endpoint and Web API search and audio-features, over the catalog.</summary>
-internal sealed class SpotifySandbox(MusicCatalog catalog, SandboxGate gate, TimeProvider time)
+internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate, TimeProvider time)
 {
     public const string Upstream = "spotify";
 
@@ -69,8 +69,7 @@ internal sealed class SpotifySandbox(MusicCatalog catalog, SandboxGate gate, Tim
             return Error(StatusCodes.Status400BadRequest, "Invalid offset");
         }
 
-        var query = SearchQuery.Parse(q);
-        var matches = catalog.Tracks.Where(query.Matches).ToList();
+        var matches = search.Find(q);
         var page = matches.Skip(offset.Value).Take(limit.Value).Select(Track).ToList();
         var next = offset + limit < matches.Count ? $"{request.Scheme}://{request.Host}{request.Path}?q={Uri.EscapeDataString(q)}&type=track&limit={limit}&offset={offset + limit}" : null;
         return SandboxReply.Json(new { tracks = new { href = "", limit, offset, total = matches.Count, next, previous = (string?)null, items = page } }, malformed: malformed);
