@@ -9,9 +9,9 @@ namespace Pipeline.Host.Storage;
 /// <summary>
 /// Jobs and their event logs in one LiteDB file. LiteDB 5.0.20 is not safe with a reader beside a writer on one
 /// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
-/// in order: appends wait up to <see cref="StorageOptions.FlushInterval"/> and are written in batched transactions
-/// (a job's <c>llm.delta</c> stream costs a few writes a second), while a terminal event, a read or a flush writes at
-/// once. A read sees every append queued before it; a log's readers see an entry once it is committed.
+/// in order: appends, a job's terminal event among them, wait up to <see cref="StorageOptions.FlushInterval"/> and are
+/// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
+/// same interval share one commit and its <c>fsync</c>), while a read or a flush writes at once. A read sees every append queued before it; a log's readers see an entry once it is committed.
 /// </summary>
 internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 {
@@ -43,9 +43,9 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// <summary>Queues the job's record to be written (inserted or replaced).</summary>
     public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
 
-    /// <summary>Queues one event of a job's log; <paramref name="terminal"/> writes it (and all before it) at once.</summary>
-    public void Append(string jobId, JobLogEntry entry, bool terminal, JobLog log) =>
-        Enqueue(new Operation(terminal ? OperationKind.AppendNow : OperationKind.Append, jobId, Entry: entry, Log: log));
+    /// <summary>Queues one event of a job's log, to be written with the next batch.</summary>
+    public void Append(string jobId, JobLogEntry entry, JobLog log) =>
+        Enqueue(new Operation(OperationKind.Append, jobId, Entry: entry, Log: log));
 
     /// <summary>A job with its whole log, or null.</summary>
     public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken = default) =>
@@ -185,7 +185,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                         events.Clear();
                         _jobs.Upsert(operation.Record!);
                         break;
-                    case OperationKind.Append or OperationKind.AppendNow:
+                    case OperationKind.Append:
                         var entry = operation.Entry!;
                         events.Add(new StoredEvent { Key = StoredEvent.KeyOf(operation.JobId, entry.Seq), Seq = entry.Seq, Type = entry.Type, Json = entry.Json });
                         break;
@@ -225,7 +225,6 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     {
         Save,
         Append,
-        AppendNow,
         Find,
         Unfinished,
         Flush,

@@ -21,8 +21,9 @@ public sealed class StorageOptions
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// How long appended events may wait to be written with others: <c>llm.delta</c> events then cost a few writes a
-    /// second, not one each, and readers see events once written. A terminal event is written at once. Default 100 ms.
+    /// How long appended events, terminal ones too, may wait to be written with others: <c>llm.delta</c> events then
+    /// cost a few writes a second, not one each, and jobs ending together share one commit. Readers see events once
+    /// written. Default 100 ms.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -4,5 +4,5 @@ namespace Pipeline.Host.Streaming;
 internal interface IJobLogStore
 {
     /// <summary>Queues an entry; the store calls <see cref="JobLog.Committed"/> once it is durable.</summary>
-    void Append(string jobId, JobLogEntry entry, bool terminal, JobLog log);
+    void Append(string jobId, JobLogEntry entry, JobLog log);
 }

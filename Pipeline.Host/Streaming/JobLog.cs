@@ -137,7 +137,7 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
             Observe(pipelineEvent);
             if (store is not null)
             {
-                store.Append(pipelineEvent.JobId, entry, pipelineEvent is JobEnded, this);
+                store.Append(pipelineEvent.JobId, entry, this);
                 return true; // readers wake when it is committed
             }
 

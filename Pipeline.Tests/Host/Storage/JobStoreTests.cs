@@ -83,7 +83,10 @@ public sealed class JobStoreTests : IDisposable
         await Signals.UntilAsync(() => log.LastSequence == 10).Within();
 
         log.Publish(new JobEnded("j", CoreHarness.Epoch, JobOutcome.Completed, null));
-        await Signals.UntilAsync(() => log.LastSequence == 11).Within(); // a terminal event is written at once
+        await Signals.SettleAsync();
+        Assert.Equal(10, log.LastSequence); // the terminal event waits for the batch too
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await Signals.UntilAsync(() => log.LastSequence == 11).Within();
     }
 
     [Fact]
