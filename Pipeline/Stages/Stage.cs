@@ -210,14 +210,21 @@ public abstract class Stage<TIn> : IStageGauges
         }
     }
 
-    /// <summary>The next item, from the job whose turn it is; false (and one worker fewer) when none waits.</summary>
-    private protected bool TryDequeue(out StageItem<TIn> item, [NotNullWhen(true)] out JobStageCounters? counters)
+    /// <summary>
+    /// The next item, from the job whose turn it is; false when none waits, and then, if <paramref name="leave"/>, one
+    /// worker fewer (a worker that stays is still counted, so no other is started for the items it will take).
+    /// </summary>
+    private protected bool TryDequeue(out StageItem<TIn> item, [NotNullWhen(true)] out JobStageCounters? counters, bool leave = true)
     {
         lock (_pendingLock)
         {
             if (!_rotation.TryDequeue(out counters))
             {
-                _hot.Workers--;
+                if (leave)
+                {
+                    _hot.Workers--;
+                }
+
                 item = default;
                 return false;
             }

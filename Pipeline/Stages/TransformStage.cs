@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Dataflow;
 using Pipeline.Configuration;
 using Pipeline.Jobs;
@@ -80,10 +81,26 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     {
         var emit = _emit ??= EmitAsync; // one delegate, not one per item
         var started = Time.GetTimestamp();
-        while (TryDequeue(out var item, out var counters))
+        while (TryDequeue(out var item, out var counters, leave: false) || SpinForNext(out item, out counters))
         {
             started = await WorkAsync(item, counters, emit, started); // one item's end is the next one's start
         }
+    }
+
+    // The next item often arrives just behind the last: a few spins before the loop ends spare a restart through the block.
+    private bool SpinForNext(out StageItem<TIn> item, [NotNullWhen(true)] out JobStageCounters? counters)
+    {
+        var spinner = default(SpinWait);
+        while (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce();
+            if (Queued > 0 && TryDequeue(out item, out counters, leave: false))
+            {
+                return true;
+            }
+        }
+
+        return TryDequeue(out item, out counters);
     }
 
     private async Task<IEnumerable<StageItem<TOut>>> CollectAsync(StageItem<TIn> item)
