@@ -19,6 +19,8 @@ namespace Pipeline.Host.Streaming;
 /// </summary>
 internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
 {
+    private const int KeptBatchCapacity = 256;
+
     private readonly Lock _lock = new();
     private readonly List<JobLogEntry> _entries = [];
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
@@ -230,6 +232,10 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
 
                 replayed = true;
                 next += batch.Count;
+                if (batch.Capacity > KeptBatchCapacity)
+                {
+                    batch = []; // a replay's long batch is not held for the rest of a live stream
+                }
             }
         }
         finally

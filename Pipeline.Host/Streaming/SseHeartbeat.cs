@@ -3,9 +3,9 @@ using Pipeline.Configuration;
 namespace Pipeline.Host.Streaming;
 
 /// <summary>
-/// Pings quiet event streams with one timer for the whole host: each tick (every second, or every
-/// <see cref="StreamingOptions.Heartbeat"/> if that is shorter) writes <c>: ping</c> to every stream quiet for at least
-/// the heartbeat in force (reloaded live). A ping comes at most one tick late, and a stream costs no timer of its own.
+/// Pings quiet event streams with one timer for the whole host: every second it writes <c>: ping</c> to each stream
+/// quiet for at least the <see cref="StreamingOptions.Heartbeat"/> in force (reloaded live, at least 1 s). A ping comes
+/// at most a second late, and a stream costs no timer of its own.
 /// </summary>
 internal sealed class SseHeartbeat : IDisposable
 {
@@ -23,7 +23,7 @@ internal sealed class SseHeartbeat : IDisposable
         Time = time;
         using (ExecutionContext.SuppressFlow()) // the timer outlives the request that happens to create it
         {
-            _timer = time.CreateTimer(static h => ((SseHeartbeat)h!).OnTick(), this, Period(options.Current.Heartbeat), Timeout.InfiniteTimeSpan);
+            _timer = time.CreateTimer(static h => ((SseHeartbeat)h!).OnTick(), this, Tick, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -55,8 +55,6 @@ internal sealed class SseHeartbeat : IDisposable
         }
     }
 
-    private static TimeSpan Period(TimeSpan heartbeat) => heartbeat < Tick ? heartbeat : Tick;
-
     private void OnTick()
     {
         var heartbeat = _options.Current.Heartbeat;
@@ -81,7 +79,7 @@ internal sealed class SseHeartbeat : IDisposable
         {
             if (!_disposed)
             {
-                _timer.Change(Period(heartbeat), Timeout.InfiniteTimeSpan);
+                _timer.Change(Tick, Timeout.InfiniteTimeSpan);
             }
         }
     }

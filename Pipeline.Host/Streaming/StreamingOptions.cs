@@ -8,7 +8,8 @@ public sealed class StreamingOptions
     /// <summary>The configuration section bound to these options.</summary>
     public const string Section = "Pipeline:Streaming";
 
-    /// <summary>A <c>: ping</c> comment after this long without an event. Default 15 s.</summary>
+    /// <summary>A <c>: ping</c> comment after this long without an event (1 s to 1 day). Default 15 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The reconnection delay suggested to clients (<c>retry:</c>). Default 2 s.</summary>

@@ -14,6 +14,7 @@ public sealed class StartupTests : IDisposable
     [InlineData("Pipeline:Throttle:Limit", "0", "Pipeline:Throttle:Limit = 0")]
     [InlineData("Pipeline:Stages:search:MaxDegreeOfParallelism", "999", "Pipeline:Stages:search:MaxDegreeOfParallelism = 999 exceeds Capacity = 64")]
     [InlineData("Pipeline:Streaming:LagBound", "0", "LagBound")]
+    [InlineData("Pipeline:Streaming:Heartbeat", "00:00:00", "Heartbeat")]
     [InlineData("Pipeline:Storage:DrainTimeout", "01:00:00", "DrainTimeout")]
     public async Task InvalidSetting_ExitsNonZeroNamingIt(string key, string value, string named)
     {
