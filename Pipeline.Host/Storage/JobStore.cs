@@ -11,7 +11,8 @@ namespace Pipeline.Host.Storage;
 /// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
 /// in order: appends, a job's terminal event among them, wait up to <see cref="StorageOptions.FlushInterval"/> and are
 /// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
-/// same interval share one commit and its <c>fsync</c>), while a read or a flush writes at once. A read sees every append queued before it; a log's readers see an entry once it is committed.
+/// same interval share one commit and its <c>fsync</c>), while a read or a flush writes at once. A read sees every
+/// append queued before it; a log's readers see an entry once it is committed.
 /// </summary>
 internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 {
