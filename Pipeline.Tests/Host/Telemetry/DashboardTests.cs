@@ -61,7 +61,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
 
         var empty = Panels().ToList();
         var started = Stopwatch.StartNew();
-        for (var round = 0; round < 30 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
+        for (var round = 0; round < 60 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
         {
             await Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunJobAsync(http, $"{Genres[((round * 3) + i) % Genres.Length]} party", trackCount: 12 + (5 * i))));
             empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
