@@ -106,18 +106,27 @@ public sealed class JobContext : IDisposable
     /// </summary>
     internal JobStageCounters CountersFor(object stage, string name)
     {
-        foreach (var (key, counters) in Volatile.Read(ref _byStage))
+        if (Find(Volatile.Read(ref _byStage), stage) is { } found)
         {
-            if (ReferenceEquals(key, stage))
-            {
-                return counters;
-            }
+            return found;
         }
 
         lock (_byStageLock)
         {
             var known = _byStage;
-            foreach (var (key, counters) in known)
+            if (Find(known, stage) is { } added)
+            {
+                return added; // another thread added it meanwhile
+            }
+
+            added = _stages.GetOrAdd(name, static (_, job) => new JobStageCounters(job), this);
+            Volatile.Write(ref _byStage, [.. known, (stage, added)]);
+            return added;
+        }
+
+        static JobStageCounters? Find((object Stage, JobStageCounters Counters)[] byStage, object stage)
+        {
+            foreach (var (key, counters) in byStage)
             {
                 if (ReferenceEquals(key, stage))
                 {
@@ -125,9 +134,7 @@ public sealed class JobContext : IDisposable
                 }
             }
 
-            var added = _stages.GetOrAdd(name, static (_, job) => new JobStageCounters(job), this);
-            Volatile.Write(ref _byStage, [.. known, (stage, added)]);
-            return added;
+            return null;
         }
     }
 

@@ -378,9 +378,9 @@ public abstract class Stage<TIn> : IStageGauges
 
         counters.Accepted();
         Interlocked.Increment(ref _hot.InStage);
-        Interlocked.Increment(ref _hot.Accepted);
+        var taken = Admitted();
         End(item, counters, ItemOutcome.Cancelled);
-        return OfferResult.Taken;
+        return taken;
     }
 
     // Null when the item has its room (in the job's share and in the stage); else why not.
