@@ -6,10 +6,11 @@ namespace Pipeline.Stages.Enrichment;
 
 /// <summary>
 /// The audio-features stage: Spotify audio features for micro-batches of up to 100 tracks (one call per job in the
-/// batch, so each job pays for its own), falling back to Deezer's BPM and gain for tracks Spotify has none for, or
-/// for every track while the endpoint answers 403/404 (closed to apps registered after Nov 2024).
+/// batch, so each job pays for its own). It runs beside the enrichment stage; where Spotify has no features for a
+/// track, or while the endpoint answers 403/404 (closed to apps registered after Nov 2024), the join in
+/// <see cref="JobTracks"/> takes the BPM enrichment found on Deezer.
 /// </summary>
-internal sealed class AudioFeaturesWork(SpotifyClient spotify, DeezerLookup deezer, UpstreamCalls calls, TimeProvider time)
+internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls calls, JobTracks collected, TimeProvider time)
 {
     public const string Stage = "audio-features";
 
@@ -30,7 +31,9 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, DeezerLookup deez
                 var features = await FeaturesAsync([.. group.Select(p => p.item.Value)], job);
                 foreach (var (item, i) in group)
                 {
-                    results[i] = ItemResult.Ok(await WithBpmAsync(item.Value, features.GetValueOrDefault(item.Value.Id), job));
+                    var track = WithFeatures(item.Value, features.GetValueOrDefault(item.Value.Id));
+                    collected.AddFeatures(job, track);
+                    results[i] = ItemResult.Ok(track);
                 }
             }
             catch (OperationCanceledException) when (job.IsStopped)
@@ -93,16 +96,7 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, DeezerLookup deez
         return features;
     }
 
-    private async Task<Track> WithBpmAsync(Track track, AudioFeatures? features, JobContext job)
-    {
-        if (features is not null)
-        {
-            return track with { Features = features, Bpm = features.Tempo, BpmSource = "spotify", Camelot = Camelot.From(features.Key, features.Mode) };
-        }
-
-        var fallback = await deezer.FindAsync(track, Stage, job);
-        return fallback?.Bpm is { } bpm
-            ? track with { Bpm = bpm, BpmSource = "deezer", Gain = fallback.Gain, DeezerRank = fallback.Rank }
-            : track with { Gain = fallback?.Gain, DeezerRank = fallback?.Rank };
-    }
+    private static Track WithFeatures(Track track, AudioFeatures? features) => features is null
+        ? track
+        : track with { Features = features, Bpm = features.Tempo, BpmSource = "spotify", Camelot = Camelot.From(features.Key, features.Mode) };
 }

@@ -1,5 +1,4 @@
 using Pipeline.Jobs;
-using Pipeline.Stages.Events;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Upstreams;
 
@@ -8,8 +7,9 @@ namespace Pipeline.Stages.Enrichment;
 /// <summary>
 /// The enrichment stage, per track and best-effort, Last.fm and Deezer in parallel: track info and tags (artist tags
 /// when the track has none) and Deezer's BPM, gain and rank. A failed call leaves its fields empty; the track goes on.
+/// It runs beside the audio-features stage, which needs none of this: the two halves are joined in <see cref="JobTracks"/>.
 /// </summary>
-internal sealed class EnrichmentWork(LastFmClient lastfm, DeezerLookup deezer, UpstreamCalls calls, JobTracks collected, TimeProvider time)
+internal sealed class EnrichmentWork(LastFmClient lastfm, DeezerLookup deezer, UpstreamCalls calls, JobTracks collected)
 {
     public const string Stage = "enrichment";
 
@@ -24,13 +24,12 @@ internal sealed class EnrichmentWork(LastFmClient lastfm, DeezerLookup deezer, U
         {
             Tags = tags,
             Listeners = listeners,
-            Bpm = track.Bpm ?? found?.Bpm,
-            BpmSource = track.BpmSource ?? (found?.Bpm is null ? null : "deezer"),
-            Gain = found?.Gain ?? track.Gain,
-            DeezerRank = found?.Rank ?? track.DeezerRank,
+            Bpm = found?.Bpm,
+            BpmSource = found?.Bpm is null ? null : "deezer",
+            Gain = found?.Gain,
+            DeezerRank = found?.Rank,
         };
-        collected.Add(job, enriched);
-        job.Events.Publish(new TrackEnriched(job.Id, time.GetUtcNow(), enriched));
+        collected.AddEnrichment(job, enriched);
         return enriched;
     }
 

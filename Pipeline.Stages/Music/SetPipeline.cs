@@ -7,14 +7,16 @@ using Pipeline.Stages.Search;
 namespace Pipeline.Stages.Music;
 
 /// <summary>
-/// The music pipeline, one set of stages shared by every job (SEDA): search → audio-features → enrichment, then
-/// per job, once its tracks are all through (or its deadline is near), the llm stage. Every step's events go to the
-/// job's sink; the job ends with exactly one terminal event.
+/// The music pipeline, one set of stages shared by every job (SEDA): search, then audio-features and enrichment side
+/// by side (each found track goes to both, and its halves are joined in <see cref="JobTracks"/>), then per job, once
+/// its tracks are all through (or its deadline is near), the llm stage. Every step's events go to the job's sink; the
+/// job ends with exactly one terminal event.
 /// </summary>
 public sealed class SetPipeline : IAsyncDisposable
 {
     private readonly Stage<SetRequest, Track> _search;
     private readonly Stage<SetDraft, string> _llm;
+    private readonly Stage<Track, Track> _features;
     private readonly Stage<Track, Track> _enrichment;
     private readonly JobRegistry _jobs;
     private readonly JobTracks _collected;
@@ -28,12 +30,13 @@ public sealed class SetPipeline : IAsyncDisposable
         _time = time;
         _options = options.Value;
         _search = stages.CreateMany<SetRequest, Track>(SearchWork.Stage, search.RunAsync);
-        _enrichment = stages.Create<Track, Track>(EnrichmentWork.Stage, enrichment.RunAsync);
-        _search.LinkTo(stages.CreateBatch<Track, Track>(AudioFeaturesWork.Stage, features.RunAsync)).LinkTo(_enrichment);
+        // Enrichment needs nothing audio-features finds: its calls start as soon as search finds a track.
+        _features = _search.LinkTo(stages.CreateBatch<Track, Track>(AudioFeaturesWork.Stage, features.RunAsync));
+        _enrichment = _search.LinkTo(stages.Create<Track, Track>(EnrichmentWork.Stage, enrichment.RunAsync));
         _llm = stages.Create<SetDraft, string>(LlmWork.Stage, llm.RunAsync);
     }
 
-    /// <summary>Every stage of the pipeline, in order, for progress reports.</summary>
+    /// <summary>Every stage of the pipeline, search first and llm last, for progress reports.</summary>
     public IReadOnlyList<string> StageNames { get; } = [SearchWork.Stage, AudioFeaturesWork.Stage, EnrichmentWork.Stage, LlmWork.Stage];
 
     /// <summary>Runs a job to its end and ends it in the registry (which publishes the terminal event).</summary>
@@ -88,7 +91,7 @@ public sealed class SetPipeline : IAsyncDisposable
     {
         _search.Complete();
         _llm.Complete();
-        await Task.WhenAll(_enrichment.Completion, _llm.Completion);
+        await Task.WhenAll(_features.Completion, _enrichment.Completion, _llm.Completion);
     }
 
     private JobOutcome End(JobContext job, JobOutcome outcome, string? reason)

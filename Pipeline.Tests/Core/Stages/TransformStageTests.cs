@@ -153,6 +153,52 @@ public sealed class TransformStageTests : IDisposable
     }
 
     [Fact]
+    public async Task LinkTo_TwoStages_EveryOutputReachesBothAndEachCountsItsOwnOffers()
+    {
+        var left = new ConcurrentQueue<int>();
+        var right = new ConcurrentQueue<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stage = _core.Stages.Create<int, int>("split", (v, _, _) => ValueTask.FromResult(v * 10));
+        var fast = stage.LinkTo(Sink(left, "left"));
+        var slow = stage.LinkTo(_core.Stages.CreateAction<int>("right", async (v, _, _) =>
+        {
+            await gate.Task;
+            right.Enqueue(v);
+        }, new StageOptions { Capacity = 2, MaxDegreeOfParallelism = 1, Overflow = OverflowPolicy.Wait, FairShare = false }));
+        var job = _core.Jobs.Start();
+
+        for (var i = 1; i <= 6; i++)
+        {
+            Assert.True((await stage.OfferAsync(new StageItem<int>(job, i), CancellationToken.None)).Accepted);
+        }
+
+        // The slow branch holds two and waits for room: the fast one has what was offered before the wait.
+        await Signals.UntilAsync(() => left.Count >= 2 && slow.InStage == 2);
+        Assert.False(fast.Completion.IsCompleted);
+        gate.SetResult();
+        stage.Complete();
+        await Task.WhenAll(fast.Completion, slow.Completion).Within();
+
+        Assert.Equal([10, 20, 30, 40, 50, 60], left.Order());
+        Assert.Equal([10, 20, 30, 40, 50, 60], right.Order());
+        var counts = job.GetStageCounts();
+        Assert.Equal(new StageCounts(6, 6, 0, 6, 0, 0), counts["left"]);
+        Assert.Equal(new StageCounts(6, 6, 0, 6, 0, 0), counts["right"]);
+        Assert.Equal(0, job.InFlight);
+    }
+
+    [Fact]
+    public void LinkTo_SameStageTwice_Throws()
+    {
+        var stage = _core.Stages.Create<int, int>("split", (v, _, _) => ValueTask.FromResult(v));
+        var sink = stage.LinkTo(Sink(new ConcurrentQueue<int>()));
+
+        var thrown = Assert.Throws<InvalidOperationException>(() => stage.LinkTo(sink));
+
+        Assert.Equal("Stage 'split' is already linked to 'sink'.", thrown.Message);
+    }
+
+    [Fact]
     public async Task Completion_OneUpstreamFaults_DownstreamFaultsWithoutWaitingForTheOther()
     {
         var left = _core.Stages.Create<int, int>("left", (v, _, _) => ValueTask.FromResult(v));

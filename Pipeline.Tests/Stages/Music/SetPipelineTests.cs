@@ -50,6 +50,28 @@ public sealed class SetPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_SlowSpotify_EnrichmentStartsBeforeAudioFeaturesAnswerAndTheHalvesJoin()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(
+            new Dictionary<string, string?> { ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:00.500", ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:00.500" },
+            Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("a 124 BPM sunset house set", TrackCount: 8));
+
+        Assert.Equal(JobOutcome.Completed, outcome);
+        var features = Assert.Single(upstreams.Requests("spotify"), r => r.Path.Contains("/audio-features", StringComparison.Ordinal));
+        var firstLastFm = upstreams.Requests("lastfm").Min(r => r.At);
+        Assert.True(firstLastFm < features.Finished, $"first Last.fm call at {firstLastFm:O}, after audio features answered at {features.Finished:O}");
+        var enriched = sink.Events.OfType<TrackEnriched>().Select(e => e.Track).ToList();
+        Assert.Equal(8, enriched.Count);
+        Assert.Equal(enriched.Count, enriched.DistinctBy(t => t.Index).Count());
+        Assert.All(enriched, t => Assert.Equal("spotify", t.BpmSource)); // Spotify's half wins the BPM
+        Assert.All(enriched, t => Assert.NotNull(t.Camelot));
+        Assert.All(enriched, t => Assert.NotEmpty(t.Tags)); // and the enrichment half's tags are kept
+        Assert.All(enriched, t => Assert.NotNull(t.Gain));
+    }
+
+    [Fact]
     public async Task RunAsync_Sandbox_NoUpstreamSeesMoreThanTheLimitInAnySlidingSecondNorALaneOverItsSize()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
