@@ -10,7 +10,7 @@ internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, 
 
     public async Task<IResult> SearchAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var (refused, malformed) = await EnterAsync(cancellationToken);
+        var (refused, malformed) = await EnterAsync(SandboxGate.KeyOf(request), cancellationToken);
         if (refused is not null)
         {
             return refused;
@@ -43,7 +43,7 @@ internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, 
 
     public async Task<IResult> TrackAsync(string id, CancellationToken cancellationToken)
     {
-        var (refused, malformed) = await EnterAsync(cancellationToken);
+        var (refused, malformed) = await EnterAsync("/track/" + id, cancellationToken);
         if (refused is not null)
         {
             return refused;
@@ -74,9 +74,9 @@ internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, 
         }, malformed: malformed);
     }
 
-    private async Task<(IResult? Refused, bool Malformed)> EnterAsync(CancellationToken cancellationToken)
+    private async Task<(IResult? Refused, bool Malformed)> EnterAsync(string request, CancellationToken cancellationToken)
     {
-        var (verdict, _) = await gate.EnterAsync(Upstream, gate.Options.Deezer, cancellationToken);
+        var (verdict, _) = await gate.EnterAsync(Upstream, request, gate.Options.Deezer, cancellationToken);
         return verdict switch
         {
             SandboxVerdict.OverQuota => (Error("Exception", "Quota limit exceeded", 4), false),

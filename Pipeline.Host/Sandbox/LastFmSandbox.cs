@@ -16,7 +16,7 @@ internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
             return Error(10, "Invalid API key - You must be granted a valid key by last.fm", StatusCodes.Status403Forbidden);
         }
 
-        var (verdict, _) = await gate.EnterAsync(Upstream, gate.Options.LastFm, cancellationToken);
+        var (verdict, _) = await gate.EnterAsync(Upstream, SandboxGate.KeyOf(request), gate.Options.LastFm, cancellationToken);
         switch (verdict)
         {
             case SandboxVerdict.OverQuota:

@@ -26,7 +26,7 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
             return AnthropicError(StatusCodes.Status400BadRequest, "invalid_request_error", "messages and max_tokens are required");
         }
 
-        var (verdict, retryAfter) = await gate.EnterAsync(AnthropicUpstream, gate.Options.Anthropic, cancellationToken);
+        var (verdict, retryAfter) = await gate.EnterAsync(AnthropicUpstream, SandboxGate.KeyOf(request), gate.Options.Anthropic, cancellationToken);
         switch (verdict)
         {
             case SandboxVerdict.OverQuota:
@@ -70,7 +70,7 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
             return OpenAiError(StatusCodes.Status400BadRequest, "invalid_request_error", null, "messages is required");
         }
 
-        var (verdict, retryAfter) = await gate.EnterAsync(OpenAiUpstream, gate.Options.OpenAi, cancellationToken);
+        var (verdict, retryAfter) = await gate.EnterAsync(OpenAiUpstream, SandboxGate.KeyOf(request), gate.Options.OpenAi, cancellationToken);
         switch (verdict)
         {
             case SandboxVerdict.OverQuota:

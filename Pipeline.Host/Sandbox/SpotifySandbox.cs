@@ -116,7 +116,7 @@ internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search,
             return (Error(StatusCodes.Status401Unauthorized, "The access token expired"), false);
         }
 
-        var (verdict, retryAfter) = await gate.EnterAsync(Upstream, gate.Options.Spotify, cancellationToken);
+        var (verdict, retryAfter) = await gate.EnterAsync(Upstream, SandboxGate.KeyOf(request), gate.Options.Spotify, cancellationToken);
         switch (verdict)
         {
             case SandboxVerdict.OverQuota:

@@ -201,9 +201,26 @@ public sealed class SandboxUpstreamTests
         var gate = new SandboxGate(FixedOptions.Of(new SandboxOptions()), TimeProvider.System);
         var behaviour = new UpstreamBehaviour { MedianLatency = TimeSpan.FromMilliseconds(100), P95Latency = TimeSpan.FromMilliseconds(300) };
 
-        var samples = Enumerable.Range(0, 20_000).Select(_ => gate.Latency(behaviour).TotalMilliseconds).Order().ToArray();
+        var samples = Enumerable.Range(0, 20_000).Select(i => SandboxGate.Latency(behaviour, gate.Roll("spotify", $"/search?offset={i}")).TotalMilliseconds).Order().ToArray();
 
         Assert.InRange(samples[10_000], 95, 105);
         Assert.InRange(samples[19_000], 280, 320);
+    }
+
+    [Fact]
+    public void Roll_SameRequestAloneOrAmongOthers_SameDice_AndItsRepeatDrawsAnew()
+    {
+        var alone = new SandboxGate(FixedOptions.Of(new SandboxOptions()), TimeProvider.System);
+        var busy = new SandboxGate(FixedOptions.Of(new SandboxOptions()), TimeProvider.System);
+        for (var i = 0; i < 50; i++)
+        {
+            busy.Roll("spotify", $"/search?q=rock&offset={i}");
+        }
+
+        var first = alone.Roll("spotify", "/search?q=bossa");
+        Assert.Equal(first, busy.Roll("spotify", "/search?q=bossa"));
+        Assert.NotEqual(first, alone.Roll("spotify", "/search?q=bossa")); // a retry is not doomed to repeat a failure
+        Assert.NotEqual(first, alone.Roll("deezer", "/search?q=bossa"));
+        Assert.NotEqual(first, new SandboxGate(FixedOptions.Of(new SandboxOptions { Seed = 2 }), TimeProvider.System).Roll("spotify", "/search?q=bossa"));
     }
 }
