@@ -33,7 +33,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section);
         services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
         services.AddStageDefaults(AudioFeaturesWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism, o.BatchSize, o.BatchMaxWait) = (400, 2, 100, TimeSpan.FromMilliseconds(50)));
-        services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 16));
+        services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 400)); // its work waits in the throttle, whose queues are fair: workers must not run out first
         services.AddStageDefaults(LlmWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
 
         services.TryAddSingleton<CacheMetrics>();

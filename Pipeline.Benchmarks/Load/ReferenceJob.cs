@@ -1,18 +1,24 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Pipeline.Tests.Support;
+
 namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
 /// A fixed 50-track job against the sandbox with its default latencies and the shipped throttle (40 calls/s): its
 /// upstream calls C against the time the rate limit alone needs for them, C/limit, and (C − limit)/limit when the first
 /// window's worth may start at once. Each run is a fresh host on a cold cache, after one warm-up job. Last.fm's lane
-/// rate (5 calls/s, under its quota of 25 per 5 s) bounds the job too: (C_lastfm − 5) / 5 seconds.
+/// rate (as configured in <c>config/pipeline.json</c>: shipped as 1 call per 200 ms, under its quota of 25 per 5 s)
+/// bounds the job too: (C_lastfm − the lane's limit) / its rate.
 /// </summary>
 internal static class ReferenceJob
 {
-    private const double LastFmLimit = 5; // Pipeline:Throttle:LaneRates:lastfm in config/pipeline.json
-    private const double LastFmWindowSeconds = 1; // its window: Pipeline:Throttle:Window
-
     public static async Task RunAsync(int runs, bool quotas, TextWriter output)
     {
+        var throttle = JsonNode.Parse(File.ReadAllText(Repository.File("config", "pipeline.json")))!["Pipeline"]!["Throttle"]!;
+        var lastFmLimit = (double)throttle["LaneRates"]!["lastfm"]!;
+        var lastFmWindow = TimeSpan.Parse((string?)throttle["LaneWindows"]?["lastfm"] ?? (string)throttle["Window"]!, CultureInfo.InvariantCulture);
+        output.WriteLine($"Last.fm lane: {lastFmLimit} per {lastFmWindow.TotalMilliseconds} ms");
         output.WriteLine($"Sandbox quotas {(quotas ? "on (defaults)" : "off")}, default latencies, throttle 40/s");
         output.WriteLine();
         output.WriteLine("| run | upstream calls C (track phase) | of them Last.fm | track phase | C/limit | (C − limit)/limit | Last.fm lane-rate bound | track phase / max(bounds) | whole job (model streams at 80 tokens/s) |");
@@ -37,7 +43,7 @@ internal static class ReferenceJob
             var lastFm = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"") - lastFmBefore;
             var bound = calls / limit;
             var burstBound = Math.Max(0, calls - limit) / limit;
-            var laneBound = Math.Max(0, lastFm - LastFmLimit) / (LastFmLimit / LastFmWindowSeconds);
+            var laneBound = Math.Max(0, lastFm - lastFmLimit) / (lastFmLimit / lastFmWindow.TotalSeconds);
             var ratio = job.LastEnriched.TotalSeconds / Math.Max(bound, laneBound);
             ratios.Add(ratio);
             output.WriteLine($"| {run} | {calls:0} | {lastFm:0} | {job.LastEnriched.TotalSeconds:0.00} s | {bound:0.00} s | {burstBound:0.00} s | {laneBound:0.00} s | {ratio:0.00}× | {job.Ended.TotalSeconds:0.0} s ({job.Terminal}) |");
