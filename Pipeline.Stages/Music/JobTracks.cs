@@ -28,7 +28,7 @@ internal sealed class JobTracks(TimeProvider time)
             return [];
         }
 
-        lock (halves)
+        lock (halves.Gate)
         {
             return [.. halves.Joined.OrderBy(t => t.Index)];
         }
@@ -54,7 +54,7 @@ internal sealed class JobTracks(TimeProvider time)
         }
 
         Track joined;
-        lock (halves)
+        lock (halves.Gate)
         {
             var (waiting, other) = isFeatures ? (halves.Features, halves.Enrichment) : (halves.Enrichment, halves.Features);
             if (!other.Remove(half.Index, out var counterpart))
@@ -72,6 +72,8 @@ internal sealed class JobTracks(TimeProvider time)
 
     private sealed class JobHalves
     {
+        public Lock Gate { get; } = new();
+
         public Dictionary<int, Track> Features { get; } = [];
 
         public Dictionary<int, Track> Enrichment { get; } = [];
