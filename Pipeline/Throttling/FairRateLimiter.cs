@@ -15,6 +15,8 @@ internal abstract class FairRateLimiter : RateLimiter
     private readonly Lock _lock = new();
     private readonly FairQueue<Waiter> _queue = new();
     private readonly ITimer _timer;
+    private long _spacingTicks;
+    private long _spacedUntil = long.MinValue;
     private int _queueLimit;
     private long _timerDue = long.MaxValue;
     private long _lastActivity;
@@ -22,10 +24,17 @@ internal abstract class FairRateLimiter : RateLimiter
     private long _failed;
     private bool _disposed;
 
-    protected FairRateLimiter(TimeProvider time, TimeSpan window, int queueLimit)
+    /// <param name="time">The clock of every start and wake-up.</param>
+    /// <param name="window">The window the policy counts over.</param>
+    /// <param name="queueLimit">Waiters beyond which acquisitions are refused.</param>
+    /// <param name="spacing">The least time between two grants, on top of the policy (zero: none): a rate paced
+    /// evenly, so a waiter that arrives while others are served waits one step, not a whole window's burst.</param>
+    protected FairRateLimiter(TimeProvider time, TimeSpan window, int queueLimit, TimeSpan spacing)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(spacing, TimeSpan.Zero);
         Time = time;
         _queueLimit = queueLimit;
+        _spacingTicks = time.ToTimestampTicks(spacing);
         WindowTicks = time.ToTimestampTicks(window);
         _lastActivity = time.GetTimestamp();
         _timer = time.CreateTimer(static s => ((FairRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -71,7 +80,7 @@ internal abstract class FairRateLimiter : RateLimiter
         {
             return new RateLimiterStatistics
             {
-                CurrentAvailablePermits = AvailablePermits(Time.GetTimestamp()),
+                CurrentAvailablePermits = Available(Time.GetTimestamp()),
                 CurrentQueuedCount = _queue.Count,
                 TotalSuccessfulLeases = _successful,
                 TotalFailedLeases = _failed,
@@ -93,7 +102,7 @@ internal abstract class FairRateLimiter : RateLimiter
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = Time.GetTimestamp();
             // No barging: while anyone waits, newcomers queue behind them.
-            if (_queue.Count == 0 && TryTake(permitCount, now))
+            if (_queue.Count == 0 && Take(permitCount, now))
             {
                 return new ValueTask<RateLimitLease>(Grant(now));
             }
@@ -118,14 +127,15 @@ internal abstract class FairRateLimiter : RateLimiter
     }
 
     /// <summary>
-    /// Applies a new rate, burst and queue limit while running: waiters are granted or rescheduled under them at once.
-    /// Permits already started still count in their window, so a lower limit is never exceeded.
+    /// Applies a new rate, burst, spacing and queue limit while running: waiters are granted or rescheduled under them
+    /// at once. Permits already started still count in their window, so a lower limit is never exceeded.
     /// </summary>
-    public void Reconfigure(int limit, TimeSpan window, int burst, int queueLimit)
+    public void Reconfigure(int limit, TimeSpan window, int burst, int queueLimit, TimeSpan spacing)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(spacing, TimeSpan.Zero);
         List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
         lock (_lock)
         {
@@ -134,6 +144,13 @@ internal abstract class FairRateLimiter : RateLimiter
             var windowTicks = Time.ToTimestampTicks(window);
             ReconfigureCore(limit, windowTicks, burst, now);
             WindowTicks = windowTicks;
+            var spacingTicks = Time.ToTimestampTicks(spacing);
+            if (_spacedUntil != long.MinValue)
+            {
+                _spacedUntil += spacingTicks - _spacingTicks; // the last grant, spaced anew
+            }
+
+            _spacingTicks = spacingTicks;
             _timerDue = long.MaxValue; // the old wake-up may now be too late
             granted = GrantWaiters(now);
             ScheduleTimer(now);
@@ -152,7 +169,7 @@ internal abstract class FairRateLimiter : RateLimiter
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = Time.GetTimestamp();
-            if (_queue.Count == 0 && TryTake(permitCount, now))
+            if (_queue.Count == 0 && Take(permitCount, now))
             {
                 return Grant(now);
             }
@@ -238,6 +255,26 @@ internal abstract class FairRateLimiter : RateLimiter
     private void CheckPermitCount(int permitCount) =>
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)permitCount, (uint)PermitLimit, nameof(permitCount));
 
+    // The policy's permits, taken only once the last grant is a spacing old.
+    private bool Take(int permitCount, long now)
+    {
+        if (now < _spacedUntil || !TryTake(permitCount, now))
+        {
+            return false;
+        }
+
+        if (_spacingTicks > 0)
+        {
+            _spacedUntil = now + _spacingTicks;
+        }
+
+        return true;
+    }
+
+    private long Due(int permitCount, long now) => Math.Max(NextAvailable(permitCount, now), _spacedUntil);
+
+    private int Available(long now) => now < _spacedUntil ? 0 : _spacingTicks > 0 ? Math.Min(1, AvailablePermits(now)) : AvailablePermits(now);
+
     private ThrottleRateLease Grant(long now)
     {
         _successful++;
@@ -247,7 +284,7 @@ internal abstract class FairRateLimiter : RateLimiter
 
     private TimeSpan EstimateRetryAfter(int permitCount, long now)
     {
-        var next = Time.ToTimeSpan(NextAvailable(permitCount, now) - now);
+        var next = Time.ToTimeSpan(Due(permitCount, now) - now);
         var drain = TimeSpan.FromSeconds(_queue.Count / PermitsPerSecond);
         return next > drain ? next : drain;
     }
@@ -256,7 +293,7 @@ internal abstract class FairRateLimiter : RateLimiter
     private List<(Waiter Waiter, ThrottleRateLease Lease)>? GrantWaiters(long now)
     {
         List<(Waiter, ThrottleRateLease)>? granted = null;
-        while (_queue.TryPeek(out var head) && TryTake(head.Item.PermitCount, now))
+        while (_queue.TryPeek(out var head) && Take(head.Item.PermitCount, now))
         {
             _queue.TryDequeue(out var waiter);
             (granted ??= []).Add((waiter, Grant(now)));
@@ -272,7 +309,7 @@ internal abstract class FairRateLimiter : RateLimiter
             return;
         }
 
-        var due = NextAvailable(head.Item.PermitCount, now);
+        var due = Due(head.Item.PermitCount, now);
         if (due >= _timerDue && _timerDue > now)
         {
             return; // an earlier wake-up is already set

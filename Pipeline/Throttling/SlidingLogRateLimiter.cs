@@ -3,7 +3,8 @@ namespace Pipeline.Throttling;
 /// <summary>
 /// At most <c>limit</c> permits start in any window of length <c>window</c>, measured from each start: a ring of
 /// the last <c>limit</c> start times, and a start is allowed when the one <c>limit</c> places back is a whole window
-/// old. O(1) per permit, exact at any arrival pattern, no timer-driven refill.
+/// old. O(1) per permit, exact at any arrival pattern, no timer-driven refill. With a spacing, grants are also at
+/// least that far apart (<see cref="FairRateLimiter"/>).
 /// </summary>
 internal sealed class SlidingLogRateLimiter : FairRateLimiter
 {
@@ -12,8 +13,8 @@ internal sealed class SlidingLogRateLimiter : FairRateLimiter
     private int _count;
     private long _sequence;
 
-    public SlidingLogRateLimiter(TimeProvider time, int limit, TimeSpan window, int queueLimit)
-        : base(time, window, queueLimit)
+    public SlidingLogRateLimiter(TimeProvider time, int limit, TimeSpan window, int queueLimit, TimeSpan spacing = default)
+        : base(time, window, queueLimit, spacing)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);

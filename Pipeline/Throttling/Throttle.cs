@@ -115,7 +115,7 @@ public sealed partial class Throttle : IDisposable
     // A new configuration: the rate limiter and every lane take it at once; waiters are served under it.
     private void Reconfigure(ThrottleOptions next)
     {
-        _limiter.Reconfigure(next.Limit, next.Spaced(next.Window), next.Burst ?? next.Limit, next.QueueLimit);
+        _limiter.Reconfigure(next.Limit, next.Spaced(next.Window), next.Burst ?? next.Limit, next.QueueLimit, TimeSpan.Zero);
         Volatile.Write(ref _options, next);
         foreach (var lane in _lanes.Values)
         {
@@ -141,13 +141,14 @@ public sealed partial class Throttle : IDisposable
         foreach (var (lane, rate) in options.LaneRates)
         {
             var window = options.Spaced(options.LaneWindow(lane));
+            var spacing = options.SpacingOf(lane);
             if (_laneRates.TryGetValue(lane, out var limiter))
             {
-                limiter.Reconfigure(rate, window, rate, options.QueueLimit);
+                limiter.Reconfigure(rate, window, rate, options.QueueLimit, spacing);
             }
             else
             {
-                _laneRates[lane] = new SlidingLogRateLimiter(_time, rate, window, options.QueueLimit);
+                _laneRates[lane] = new SlidingLogRateLimiter(_time, rate, window, options.QueueLimit, spacing);
             }
         }
 

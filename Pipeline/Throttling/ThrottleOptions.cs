@@ -51,9 +51,21 @@ public sealed class ThrottleOptions
 
     /// <summary>
     /// The window a lane's <see cref="LaneRates"/> count over, where it is not <see cref="Window"/>: an upstream that
-    /// allows 25 calls per 5 s (Last.fm) takes 25 at once and the next 25 five seconds later, not 5 a second.
+    /// allows 25 calls per 5 s (Last.fm) takes 25 at once and the next 25 five seconds later, unless
+    /// <see cref="LaneSpacing"/> paces them.
     /// </summary>
     public Dictionary<string, TimeSpan> LaneWindows { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The least time between two starts of a lane with a <see cref="LaneRates"/> entry, on top of its rate: 25 per 5 s
+    /// spaced 200 ms apart runs at the upstream's full quota, yet evenly, so a job that arrives beside a long one waits
+    /// one step for its turn, not for the window the long one has just filled. The upstream only ever sees the rate;
+    /// the safety margin widens the window once, not every step. A lane not listed is not spaced.
+    /// </summary>
+    public Dictionary<string, TimeSpan> LaneSpacing { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The spacing of <paramref name="lane"/>'s starts: its <see cref="LaneSpacing"/>, else zero.</summary>
+    internal TimeSpan SpacingOf(string lane) => LaneSpacing.TryGetValue(lane, out var spacing) ? spacing : TimeSpan.Zero;
 
     /// <summary>How far apart starts are spaced for a rate counted over <paramref name="window"/>: the window plus <see cref="SafetyMargin"/>.</summary>
     internal TimeSpan Spaced(TimeSpan window) => window + SafetyMargin;

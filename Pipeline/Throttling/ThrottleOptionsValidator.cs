@@ -65,6 +65,18 @@ internal sealed class ThrottleOptionsValidator : IValidateOptions<ThrottleOption
             }
         }
 
+        foreach (var (lane, spacing) in options.LaneSpacing)
+        {
+            if (!options.LaneRates.ContainsKey(lane))
+            {
+                builder.AddError($"{S}:LaneSpacing:{lane} = {spacing} has no {S}:LaneRates:{lane} to pace.");
+            }
+            else if (spacing < TimeSpan.Zero || spacing > options.LaneWindow(lane))
+            {
+                builder.AddError($"{S}:LaneSpacing:{lane} = {spacing} must be at least 0 and at most the lane's window ({options.LaneWindow(lane)}).");
+            }
+        }
+
         return builder.Build();
     }
 }

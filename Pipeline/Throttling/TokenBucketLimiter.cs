@@ -16,7 +16,7 @@ internal sealed class TokenBucketLimiter : FairRateLimiter
     private long _lastRefill;
 
     public TokenBucketLimiter(TimeProvider time, int limit, TimeSpan window, int burst, int queueLimit)
-        : base(time, window, queueLimit)
+        : base(time, window, queueLimit, TimeSpan.Zero)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);

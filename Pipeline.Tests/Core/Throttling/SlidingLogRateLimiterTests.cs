@@ -124,6 +124,29 @@ public sealed class SlidingLogRateLimiterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Acquire_Spaced_OneGrantPerStepWhileTheWindowHasRoomThenTheWindowBinds()
+    {
+        var time = new FakeTimeProvider(CoreHarness.Epoch);
+        using var limiter = new SlidingLogRateLimiter(time, 3, TimeSpan.FromSeconds(5), queueLimit: 100, spacing: TimeSpan.FromSeconds(1));
+        var waiters = Enumerable.Range(0, 5).Select(_ => limiter.AcquireAsync("job", 1, CancellationToken.None).AsTask()).ToList();
+
+        var granted = new List<int>();
+        for (var second = 0; second <= 6; second++)
+        {
+            await Signals.SettleAsync();
+            granted.Add(waiters.Count(w => w.IsCompleted));
+            time.Advance(TimeSpan.FromMilliseconds(999));
+            await Signals.SettleAsync();
+            Assert.Equal(granted[^1], waiters.Count(w => w.IsCompleted)); // nothing within a step
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        // One per second while the window has room; the fourth waits for the first to be 5 s old, the fifth a step more.
+        Assert.Equal([1, 2, 3, 3, 3, 4, 5], granted);
+        Assert.All(await Task.WhenAll(waiters).Within(), l => Assert.True(l.IsAcquired));
+    }
+
+    [Fact]
     public async Task Acquire_LargeAndSmallPartition_ServedRoundRobin()
     {
         var time = new FakeTimeProvider(CoreHarness.Epoch);

@@ -44,4 +44,19 @@ public sealed class ThrottleOptionsValidatorTests
         Assert.Contains("Pipeline:Throttle:LaneWindows:lastfm = 00:00:00 must be more than 0 and at most 1 hour.", failures);
         Assert.Contains("Pipeline:Throttle:LaneWindows:deezer = 00:00:05 has no Pipeline:Throttle:LaneRates:deezer to count over it.", failures);
     }
+
+    [Fact]
+    public void Validate_LaneSpacingWithoutRateOrBeyondItsWindow_FailsNamingTheKey()
+    {
+        var options = new ThrottleOptions();
+        options.LaneRates["lastfm"] = 25;
+        options.LaneWindows["lastfm"] = TimeSpan.FromSeconds(5);
+        options.LaneSpacing["lastfm"] = TimeSpan.FromSeconds(6);
+        options.LaneSpacing["deezer"] = TimeSpan.FromMilliseconds(100);
+
+        var failures = _validator.Validate(null, options).Failures!;
+
+        Assert.Contains("Pipeline:Throttle:LaneSpacing:lastfm = 00:00:06 must be at least 0 and at most the lane's window (00:00:05).", failures);
+        Assert.Contains("Pipeline:Throttle:LaneSpacing:deezer = 00:00:00.1000000 has no Pipeline:Throttle:LaneRates:deezer to pace.", failures);
+    }
 }

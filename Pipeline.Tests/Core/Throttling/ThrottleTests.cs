@@ -110,6 +110,60 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task LaneSpacing_QuotaPacedEvenly_ANewcomerWaitsOneStepAndTheWindowStillHolds()
+    {
+        using var core = Harness(
+            ("Pipeline:Throttle:Limit", "100"),
+            ("Pipeline:Throttle:Lanes:lastfm", "10"),
+            ("Pipeline:Throttle:LaneRates:lastfm", "3"),
+            ("Pipeline:Throttle:LaneWindows:lastfm", "00:00:05"),
+            ("Pipeline:Throttle:LaneSpacing:lastfm", "00:00:01"));
+        var (big, small) = (core.Jobs.Start(), core.Jobs.Start());
+        var bigCalls = Enumerable.Range(0, 4).Select(_ => Acquire(core.Throttle, "lastfm", big, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => bigCalls[0].IsCompleted);
+        var smallCall = Acquire(core.Throttle, "lastfm", small, CancellationToken.None);
+
+        int Started() => bigCalls.Count(c => c.IsCompleted) + (smallCall.IsCompleted ? 1 : 0);
+
+        // One start per second until the window's three are spent; the fourth waits for the first to be 5 s old.
+        int[] expected = [1, 2, 3, 3, 3, 4, 5];
+        for (var second = 0; second < expected.Length; second++)
+        {
+            await Signals.UntilAsync(() => Started() == expected[second]);
+            if (second == 1)
+            {
+                Assert.True(smallCall.IsCompleted); // one step after the big job's first call, ahead of its other three
+            }
+
+            core.FakeTime.Advance(TimeSpan.FromMilliseconds(999));
+            await Signals.SettleAsync();
+            Assert.Equal(expected[second], Started()); // nothing within a step
+            core.FakeTime.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.All(await Task.WhenAll(bigCalls).Within(), c => Assert.True(c.IsAcquired));
+    }
+
+    [Fact]
+    public async Task LaneSpacing_Reconfigured_TakesEffectLive()
+    {
+        using var core = Harness(
+            ("Pipeline:Throttle:Limit", "100"),
+            ("Pipeline:Throttle:Lanes:lastfm", "10"),
+            ("Pipeline:Throttle:LaneRates:lastfm", "10"),
+            ("Pipeline:Throttle:LaneSpacing:lastfm", "00:00:00.500"));
+        var job = core.Jobs.Start();
+        var calls = Enumerable.Range(0, 4).Select(_ => Acquire(core.Throttle, "lastfm", job, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => calls[0].IsCompleted);
+        await Signals.SettleAsync();
+        Assert.Equal(1, calls.Count(c => c.IsCompleted));
+
+        core.Reconfigure(new Dictionary<string, string?> { ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00" });
+
+        Assert.All(await Task.WhenAll(calls).Within(), c => Assert.True(c.IsAcquired)); // the rest at once, no clock moved
+    }
+
+    [Fact]
     public async Task PauseLane_RetryAfter_NoCallStartsBeforeItElapses()
     {
         using var core = Harness();
