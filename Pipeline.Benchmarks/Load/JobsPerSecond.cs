@@ -4,14 +4,14 @@ namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
 /// The orchestration alone: throttle off, sandbox latency 0, the model instant. Concurrent clients stream 10-track jobs
-/// back to back for a fixed time; jobs/s, upstream calls/s, host CPU and memory.
+/// back to back, first for a warm-up and then for the measured time; jobs/s, upstream calls/s, host CPU and memory.
 /// </summary>
 internal static class JobsPerSecond
 {
     private static readonly string[] Genres = ["house", "techno", "jazz", "rock", "soul", "disco", "funk", "ambient", "metal", "reggae", "latin pop", "hip hop", "edm", "r&b", "rap", "indie", "trance", "blues", "country", "punk"];
     private static readonly string[] Moods = ["sunset", "rainy", "party", "road trip", "late night", "workout", "chill", "wedding"];
 
-    public static async Task RunAsync(int clients, TimeSpan duration, TextWriter output)
+    public static async Task RunAsync(int clients, TimeSpan warmup, TimeSpan duration, TextWriter output)
     {
         var settings = new Dictionary<string, string>
         {
@@ -23,6 +23,8 @@ internal static class JobsPerSecond
             ["Pipeline:Throttle:LaneRates:lastfm"] = "1000000",
             ["Pipeline:Throttle:LaneRates:deezer"] = "1000000",
             ["Pipeline:Throttle:LaneRates:spotify"] = "1000000",
+            ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00",
+            ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0",
             ["Pipeline:Admission:MaxActiveJobs"] = "256",
             ["Pipeline:Admission:JobsPerClientPerMinute"] = "1000000",
@@ -36,38 +38,51 @@ internal static class JobsPerSecond
         await using var host = await HostProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(1) };
         await JobRun.StreamAsync(http, "warm up: 90s grunge", 10);
-        var calls0 = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total");
-        var cpu0 = host.CpuTime();
-        var rss = 0.0;
-        var jobs = 0;
-        var failed = 0;
-        var clock = Stopwatch.StartNew();
-        using var stop = new CancellationTokenSource(duration);
+
+        // The same load first for a warm-up (the JIT tiers up thousands of methods over it), then measured.
+        var jobs = new int[2];
+        var failed = new int[2];
+        var phase = 0;
+        using var stop = new CancellationTokenSource(warmup + duration);
         var workers = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
                 var prompt = $"{Moods[(c + i) % Moods.Length]} {Genres[(c * 7 + i) % Genres.Length]}";
                 var run = await JobRun.StreamAsync(http, prompt, 10);
-                Interlocked.Increment(ref run.Terminal == "job.completed" ? ref jobs : ref failed);
+                var at = Volatile.Read(ref phase);
+                Interlocked.Increment(ref run.Terminal == "job.completed" ? ref jobs[at] : ref failed[at]);
             }
-        }));
-        var sampling = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                rss = Math.Max(rss, host.RssMiB());
-                await Task.Delay(200);
-            }
-        });
+        })).ToList();
+        var warm = await MeasureAsync(host, http, warmup);
+        Volatile.Write(ref phase, 1);
+        var measured = await MeasureAsync(host, http, duration);
         await Task.WhenAll(workers);
-        await sampling;
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var calls = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total") - calls0;
-        var cpu = (host.CpuTime() - cpu0).TotalSeconds;
-        output.WriteLine("| clients | jobs completed | jobs/s | other ends | upstream calls/s | host CPU (cores busy) | host RSS max |");
-        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
-        output.WriteLine($"| {clients} | {jobs} | {jobs / elapsed:0.0} | {failed} | {calls / elapsed:0} | {cpu / elapsed:0.00} | {rss:0} MiB |");
+        output.WriteLine("| phase | clients | jobs completed | jobs/s | other ends | upstream calls/s | host CPU (cores busy) | host CPU per job | clients' CPU (cores busy) | host RSS max |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, at, m) in new[] { ("warm-up", 0, warm), ("measured", 1, measured) })
+        {
+            output.WriteLine($"| {name} ({m.Seconds:0} s) | {clients} | {jobs[at]} | {jobs[at] / m.Seconds:0.0} | {failed[at]} | {m.Calls / m.Seconds:0} | {m.Cpu / m.Seconds:0.00} | {m.Cpu * 1000 / Math.Max(1, jobs[at]):0.0} ms | {m.ClientCpu / m.Seconds:0.00} | {m.Rss:0} MiB |");
+        }
+
         output.WriteLine();
+    }
+
+    // Host calls, host and client CPU, and peak RSS over one phase of the run.
+    private static async Task<(double Seconds, double Calls, double Cpu, double ClientCpu, double Rss)> MeasureAsync(HostProcess host, HttpClient http, TimeSpan length)
+    {
+        var calls0 = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total");
+        var cpu0 = host.CpuTime();
+        var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var rss = 0.0;
+        while (clock.Elapsed < length)
+        {
+            rss = Math.Max(rss, host.RssMiB());
+            await Task.Delay(200);
+        }
+
+        var calls = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total") - calls0;
+        return (clock.Elapsed.TotalSeconds, calls, (host.CpuTime() - cpu0).TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalSeconds, rss);
     }
 }

@@ -11,7 +11,8 @@ namespace Pipeline.Host.Storage;
 /// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
 /// in order: appends, a job's terminal event among them, wait up to <see cref="StorageOptions.FlushInterval"/> and are
 /// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
-/// same interval share one commit and its <c>fsync</c>), while a read or a flush writes at once. A read sees every
+/// same interval share one commit and its <c>fsync</c>), each job's appends in a batch as one document
+/// (<see cref="StoredEventRun"/>), while a read or a flush writes at once. A read sees every
 /// append queued before it; a log's readers see an entry once it is committed.
 /// </summary>
 internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
@@ -21,7 +22,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<JobRecord> _jobs;
-    private readonly ILiteCollection<StoredEvent> _events;
+    private readonly ILiteCollection<StoredEventRun> _events;
     private readonly ILogger<JobStore> _logger;
     private readonly Task _owner;
 
@@ -36,7 +37,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(_options.JobsPath)!);
         _database = new LiteDatabase(new ConnectionString { Filename = _options.JobsPath, Connection = ConnectionType.Direct });
         _jobs = _database.GetCollection<JobRecord>("jobs");
-        _events = _database.GetCollection<StoredEvent>("events");
+        _events = _database.GetCollection<StoredEventRun>("event_runs");
         _jobs.EnsureIndex(j => j.Ended);
         _owner = Task.Run(OwnAsync);
     }
@@ -173,7 +174,8 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
     private void Write(List<Operation> operations)
     {
-        var events = new List<StoredEvent>();
+        // A job's appends in one batch are consecutive in its log (it appends in order): one run each.
+        var runs = new Dictionary<string, StoredEventRun>(StringComparer.Ordinal);
         _database.BeginTrans();
         try
         {
@@ -182,18 +184,22 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                 switch (operation.Kind)
                 {
                     case OperationKind.Save:
-                        _events.Insert(events); // in order: a record saved after its terminal event stays after it
-                        events.Clear();
                         _jobs.Upsert(operation.Record!);
                         break;
                     case OperationKind.Append:
                         var entry = operation.Entry!;
-                        events.Add(new StoredEvent { Key = StoredEvent.KeyOf(operation.JobId, entry.Seq), Seq = entry.Seq, Type = entry.Type, Json = entry.Json });
+                        if (!runs.TryGetValue(operation.JobId, out var run))
+                        {
+                            run = new StoredEventRun { Key = StoredEventRun.KeyOf(operation.JobId, entry.Seq) };
+                            runs.Add(operation.JobId, run);
+                        }
+
+                        run.Events.Add(new StoredEvent { Seq = entry.Seq, Type = entry.Type, Json = entry.Json });
                         break;
                 }
             }
 
-            _events.Insert(events);
+            _events.Insert(runs.Values);
             _database.Commit();
             _metrics.Stored(operations.Count(o => o.Entry is not null));
         }
@@ -205,7 +211,8 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     }
 
     private StoredJob Load(JobRecord record) =>
-        new(record, [.. _events.Find(Query.Between("_id", StoredEvent.KeyOf(record.Id, 0), StoredEvent.KeyOf(record.Id, 9_999_999_999)))
+        new(record, [.. _events.Find(Query.Between("_id", StoredEventRun.KeyOf(record.Id, 0), StoredEventRun.KeyOf(record.Id, 9_999_999_999)))
+            .SelectMany(run => run.Events)
             .Select(e => new JobLogEntry(e.Seq, e.Type, e.Json))]);
 
     // Jobs past their retention (ended, or accepted so long ago that they cannot resume) go with their events.
@@ -214,7 +221,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var cutoff = (_time.GetUtcNow() - _options.Retention).UtcTicks;
         foreach (var record in _jobs.Find(j => (j.Ended && j.EndedAtTicks < cutoff) || j.AcceptedAtTicks < cutoff).ToList())
         {
-            _events.DeleteMany(Query.Between("_id", StoredEvent.KeyOf(record.Id, 0), StoredEvent.KeyOf(record.Id, 9_999_999_999)));
+            _events.DeleteMany(Query.Between("_id", StoredEventRun.KeyOf(record.Id, 0), StoredEventRun.KeyOf(record.Id, 9_999_999_999)));
             _jobs.Delete(record.Id);
         }
     }

@@ -77,6 +77,27 @@ public sealed class JobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendsInOneBatch_OneDocumentPerJobPerBatch()
+    {
+        await using (var store = Open(flushInterval: TimeSpan.FromSeconds(10)))
+        {
+            var log = new JobLog(store);
+            for (var i = 0; i < 250; i++)
+            {
+                log.Publish(new LlmDelta("job", CoreHarness.Epoch, $"{i} "));
+            }
+        }
+
+        // Batches of WriteBatch (100) or more, and the rest at close: three documents at most, not one per event.
+        using (var file = new LiteDB.LiteDatabase(new LiteDB.ConnectionString { Filename = Path.Combine(_data.Path, "jobs.db"), ReadOnly = true }))
+        {
+            var runs = file.GetCollection<StoredEventRun>("event_runs").FindAll().ToList();
+            Assert.InRange(runs.Count, 1, 3);
+            Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), runs.SelectMany(r => r.Events).Select(e => e.Seq));
+        }
+    }
+
+    [Fact]
     public async Task Readers_SeeAnEntryOnlyOnceItIsCommitted_WritesWaitForTheFlushInterval()
     {
         var time = new FakeTimeProvider(CoreHarness.Epoch);
