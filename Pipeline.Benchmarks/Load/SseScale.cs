@@ -15,21 +15,21 @@ internal static class SseScale
 {
     private const int PerProcess = 2500;
 
-    public static async Task RunAsync(int[] levels, bool workstationGc, TextWriter output)
+    public static async Task RunAsync(int[] levels, bool serverGc, TextWriter output)
     {
-        output.WriteLine($"Host GC: {(workstationGc ? "workstation (DOTNET_gcServer=0)" : "server (ASP.NET Core's default)")}");
+        output.WriteLine($"Host GC: {(serverGc ? "server (DOTNET_gcServer=1)" : "workstation (the host's setting)")}");
         output.WriteLine();
         output.WriteLine("| subscribers | host RSS before | RSS, all idle (heartbeats) | RSS after the broadcast | KiB per idle stream | events per subscriber | delivery p50 | delivery p99 |");
         output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var subscribers in levels)
         {
-            await RunLevelAsync(subscribers, workstationGc, output);
+            await RunLevelAsync(subscribers, serverGc, output);
         }
 
         output.WriteLine();
     }
 
-    private static async Task RunLevelAsync(int subscribers, bool workstationGc, TextWriter output)
+    private static async Task RunLevelAsync(int subscribers, bool serverGc, TextWriter output)
     {
         // The job waits 40 s on its first call: the streams connect and sit idle, then it streams ~20 track events and its text.
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string>
@@ -39,7 +39,7 @@ internal static class SseScale
             ["Pipeline:Streaming:Heartbeat"] = "00:00:05",
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "20",
             ["Pipeline:Llm:MaxTokens"] = "60",
-            ["DOTNET_gcServer"] = workstationGc ? "0" : "1",
+            ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         });
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();

@@ -176,6 +176,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     {
         // A job's appends in one batch are consecutive in its log (it appends in order): one run each.
         var runs = new Dictionary<string, StoredEventRun>(StringComparer.Ordinal);
+        var started = _time.GetTimestamp();
         _database.BeginTrans();
         try
         {
@@ -201,7 +202,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
             _events.Insert(runs.Values);
             _database.Commit();
-            _metrics.Stored(operations.Count(o => o.Entry is not null));
+            _metrics.Stored(operations.Count(o => o.Entry is not null), _time.GetElapsedTime(started));
         }
         catch
         {

@@ -12,6 +12,7 @@ internal sealed class HostMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _transactions;
     private readonly Counter<long> _stored;
+    private readonly Histogram<double> _writeDuration;
 
     public HostMetrics(IMeterFactory meterFactory)
     {
@@ -22,6 +23,11 @@ internal sealed class HostMetrics
         _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, stopping).");
         _transactions = meter.CreateCounter<long>("pipeline.store.transactions", "{transaction}", "Job store write transactions.");
         _stored = meter.CreateCounter<long>("pipeline.store.events", "{event}", "Events written to the job store.");
+        _writeDuration = meter.CreateHistogram<double>(
+            "pipeline.store.write.duration",
+            "s",
+            "Job store write transactions, from the first insert to the commit; back to back, the store is the bottleneck.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.SecondsBuckets });
     }
 
     public void StreamOpened() => _connections.Add(1);
@@ -39,9 +45,10 @@ internal sealed class HostMetrics
 
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void Stored(int events)
+    public void Stored(int events, TimeSpan took)
     {
         _transactions.Add(1);
         _stored.Add(events);
+        _writeDuration.Record(took.TotalSeconds);
     }
 }
