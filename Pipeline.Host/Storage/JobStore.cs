@@ -212,7 +212,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     }
 
     private StoredJob Load(JobRecord record) =>
-        new(record, [.. _events.Find(Query.Between("_id", StoredEventRun.KeyOf(record.Id, 0), StoredEventRun.KeyOf(record.Id, 9_999_999_999)))
+        new(record, [.. _events.Find(StoredEventRun.OfJob(record.Id))
             .SelectMany(run => run.Events)
             .Select(e => new JobLogEntry(e.Seq, e.Type, e.Json))]);
 
@@ -222,7 +222,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var cutoff = (_time.GetUtcNow() - _options.Retention).UtcTicks;
         foreach (var record in _jobs.Find(j => (j.Ended && j.EndedAtTicks < cutoff) || j.AcceptedAtTicks < cutoff).ToList())
         {
-            _events.DeleteMany(Query.Between("_id", StoredEventRun.KeyOf(record.Id, 0), StoredEventRun.KeyOf(record.Id, 9_999_999_999)));
+            _events.DeleteMany(StoredEventRun.OfJob(record.Id));
             _jobs.Delete(record.Id);
         }
     }

@@ -15,4 +15,7 @@ internal sealed class StoredEventRun
     public List<StoredEvent> Events { get; set; } = [];
 
     public static string KeyOf(string jobId, long seq) => $"{jobId}:{seq:D10}";
+
+    /// <summary>Every run of <paramref name="jobId"/>'s log: one range of the primary index, in order.</summary>
+    public static BsonExpression OfJob(string jobId) => Query.Between("_id", KeyOf(jobId, 0), KeyOf(jobId, 9_999_999_999));
 }
