@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Pipeline.Events;
 
 namespace Pipeline.Jobs;
@@ -10,10 +9,9 @@ namespace Pipeline.Jobs;
 public sealed class JobContext : IDisposable
 {
     private readonly CancellationTokenSource _cancellation;
-    private readonly ConcurrentDictionary<string, JobStageCounters> _stages = new(StringComparer.Ordinal);
     private readonly Lock _byStageLock = new();
     private readonly TimeProvider _time;
-    private (object Stage, JobStageCounters Counters)[] _byStage = [];
+    private (object Stage, string Name, JobStageCounters Counters)[] _byStage = [];
     private readonly Lock _idleLock = new();
     private TaskCompletionSource? _idle; // made only when someone waits for idle while items are in flight
     private int _outcome = -1;
@@ -91,8 +89,17 @@ public sealed class JobContext : IDisposable
 
     /// <summary>Per-stage counts of this job's items, by stage name.</summary>
     /// <returns>A snapshot.</returns>
-    public IReadOnlyDictionary<string, StageCounts> GetStageCounts() =>
-        _stages.ToDictionary(p => p.Key, p => p.Value.Snapshot(), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, StageCounts> GetStageCounts()
+    {
+        var counts = new Dictionary<string, StageCounts>(StringComparer.Ordinal);
+        foreach (var (_, name, counters) in Volatile.Read(ref _byStage))
+        {
+            var (o, a, s, p, f, d) = counters.Snapshot();
+            counts[name] = counts.TryGetValue(name, out var c) ? new(c.Offered + o, c.Accepted + a, c.Shed + s, c.Passed + p, c.Failed + f, c.Dropped + d) : new(o, a, s, p, f, d);
+        }
+
+        return counts;
+    }
 
     /// <summary>Stops the job's items at their next stage boundary; queued throttle calls leave the queue.</summary>
     public void Cancel() => _cancellation.Cancel();
@@ -101,8 +108,8 @@ public sealed class JobContext : IDisposable
     public void Dispose() => _cancellation.Dispose();
 
     /// <summary>
-    /// The job's counters at a stage. A job meets a handful of stages, so they are found by scanning a small array
-    /// for the stage itself, with no hashing on the hot path; the dictionary by name serves snapshots.
+    /// The job's counters at a stage, written only under that stage's lock. A job meets a handful of stages, so they are
+    /// found by scanning a small array for the stage itself, with no hashing on the hot path; snapshots sum them by name.
     /// </summary>
     internal JobStageCounters CountersFor(object stage, string name)
     {
@@ -119,14 +126,14 @@ public sealed class JobContext : IDisposable
                 return added; // another thread added it meanwhile
             }
 
-            added = _stages.GetOrAdd(name, static (_, job) => new JobStageCounters(job), this);
-            Volatile.Write(ref _byStage, [.. known, (stage, added)]);
+            added = new JobStageCounters(this);
+            Volatile.Write(ref _byStage, [.. known, (stage, name, added)]);
             return added;
         }
 
-        static JobStageCounters? Find((object Stage, JobStageCounters Counters)[] byStage, object stage)
+        static JobStageCounters? Find((object Stage, string Name, JobStageCounters Counters)[] byStage, object stage)
         {
-            foreach (var (key, counters) in byStage)
+            foreach (var (key, _, counters) in byStage)
             {
                 if (ReferenceEquals(key, stage))
                 {
@@ -190,7 +197,7 @@ public sealed class JobContext : IDisposable
         while (true)
         {
             var crossings = Volatile.Read(ref _crossings);
-            foreach (var (_, counters) in Volatile.Read(ref _byStage))
+            foreach (var (_, _, counters) in Volatile.Read(ref _byStage))
             {
                 if (counters.InStage > 0)
                 {

@@ -10,7 +10,8 @@ namespace Pipeline.Stages;
 /// A stage's input side: a buffer shared by every job (SEDA), bounded by the stage's capacity, fair admission so no
 /// job can fill it, the overflow policy, and the accounting that gives every offered item exactly one counted end.
 /// The bound is this class's own count of items held (not the Dataflow block's, which is fixed at construction), so a
-/// configured stage takes a new capacity or overflow policy live; parallelism and batching stay as built.
+/// configured stage takes a new capacity or overflow policy live; parallelism and batching stay as built. An item's
+/// admission, hand-off and counts take one lock, and its end and the next item's hand-off to a worker another.
 /// </summary>
 /// <typeparam name="TIn">The item type the stage takes.</typeparam>
 public abstract class Stage<TIn> : IStageGauges
@@ -21,11 +22,10 @@ public abstract class Stage<TIn> : IStageGauges
     private readonly ReloadableOptions<StageOptions>? _reloadable;
     private StageOptions _options;
     private readonly RoomSignal _room = new(); // room anywhere in the stage: an item left, or the capacity grew
-    private readonly Lock _pendingLock = new();
+    private readonly Lock _lock = new(); // the job queues, the start of workers and every count an item moves
     private readonly Queue<JobStageCounters> _rotation = new(); // jobs with items waiting, in turn
     private StageHotCounts _hot;
     private int _working;
-    private int _activeJobs;
     private int _pendingUpstreams;
     private int _closed;
 
@@ -58,33 +58,26 @@ public abstract class Stage<TIn> : IStageGauges
     public int InStage => Volatile.Read(ref _hot.InStage);
 
     /// <summary>Jobs with items in the stage.</summary>
-    public int ActiveJobs => Volatile.Read(ref _activeJobs);
+    public int ActiveJobs => Volatile.Read(ref _hot.ActiveJobs);
 
     int IStageGauges.Capacity => Options.Capacity;
 
-    long IStageGauges.Accepted => Interlocked.Read(ref _hot.Accepted);
+    long IStageGauges.Accepted => Volatile.Read(ref _hot.Accepted);
 
-    long IStageGauges.Shed => Interlocked.Read(ref _hot.Shed);
+    long IStageGauges.Shed => Volatile.Read(ref _hot.Shed);
 
-    long IStageGauges.Passed => Interlocked.Read(ref _hot.Passed);
+    long IStageGauges.Passed => Volatile.Read(ref _hot.Passed);
 
     private protected TimeProvider Time { get; }
 
-    /// <summary>Items held and not in work: counted by <see cref="StartWork"/>, or by the queue for a stage that uses <see cref="TryEnqueue"/>.</summary>
+    /// <summary>Items held and not in work: counted by <see cref="StartWork"/>, or by the queue for a stage that uses <see cref="Enqueue"/>.</summary>
     private protected virtual int Waiting => Math.Max(0, Volatile.Read(ref _hot.InStage) - Volatile.Read(ref _working));
 
-    /// <summary>Items in the queue <see cref="TryEnqueue"/> fills.</summary>
+    /// <summary>Items in the queue <see cref="Enqueue"/> fills.</summary>
     private protected int Queued => Volatile.Read(ref _hot.Queued);
 
     /// <summary>The items one job may hold now: an equal part of the capacity not reserved for arriving jobs.</summary>
-    public int FairShare
-    {
-        get
-        {
-            var usable = Options.Capacity - (int)(Options.Capacity * Options.NewJobReserve);
-            return Math.Max(1, usable / Math.Max(1, ActiveJobs));
-        }
-    }
+    public int FairShare => ShareOf(Options, ActiveJobs);
 
     /// <summary>Offers an item without waiting, whatever the policy: taken now or shed now.</summary>
     /// <param name="item">The item.</param>
@@ -92,31 +85,13 @@ public abstract class Stage<TIn> : IStageGauges
     public OfferResult Offer(StageItem<TIn> item)
     {
         var counters = CountersFor(item.Job);
-        if (TryDropStopped(item, counters) is { } dropped)
+        if (TryDropStopped(item, counters))
         {
-            return dropped;
+            return OfferResult.Taken;
         }
 
-        if (IsClosed)
-        {
-            return Refuse(item, counters, ShedReason.StageClosed);
-        }
-
-        if (TryReserve(counters) is { } full)
-        {
-            return Refuse(item, counters, full);
-        }
-
-        counters.Accepted();
         // Non-blocking offer: a shed item is refused at once, never parked in a postponed send.
-        if (TryPost(item, counters))
-        {
-            return Admitted();
-        }
-
-        counters.Unaccepted();
-        Release(counters);
-        return Refuse(item, counters, ShedReason.StageClosed);
+        return TryAdmit(item, counters) is { } full ? Refuse(item, counters, full) : OfferResult.Taken;
     }
 
     /// <summary>Offers an item under the stage's policy: <see cref="OverflowPolicy.Shed"/> answers at once,
@@ -126,36 +101,26 @@ public abstract class Stage<TIn> : IStageGauges
     /// <returns>Whether it was taken, and why not.</returns>
     public ValueTask<OfferResult> OfferAsync(StageItem<TIn> item, CancellationToken cancellationToken)
     {
-        if (Options.Overflow == OverflowPolicy.Shed)
-        {
-            return new ValueTask<OfferResult>(Offer(item));
-        }
-
         var counters = CountersFor(item.Job);
-        if (TryDropStopped(item, counters) is { } dropped)
+        if (TryDropStopped(item, counters))
         {
-            return new ValueTask<OfferResult>(dropped);
+            return new ValueTask<OfferResult>(OfferResult.Taken);
         }
 
-        if (!IsClosed && TryReserve(counters) is null)
+        if (TryAdmit(item, counters) is not { } full)
         {
-            counters.Accepted();
-            if (TryPost(item, counters))
-            {
-                return new ValueTask<OfferResult>(Admitted());
-            }
-
-            counters.Unaccepted();
-            Release(counters);
+            return new ValueTask<OfferResult>(OfferResult.Taken);
         }
 
-        return WaitAsync(item, counters, cancellationToken);
+        return full == ShedReason.StageClosed || Options.Overflow == OverflowPolicy.Shed
+            ? new ValueTask<OfferResult>(Refuse(item, counters, full))
+            : WaitAsync(item, counters, cancellationToken);
     }
 
     /// <summary>Takes no more items; <see cref="Completion"/> follows once the buffer drains.</summary>
     public void Complete()
     {
-        lock (_pendingLock)
+        lock (_lock)
         {
             Interlocked.Exchange(ref _closed, 1);
             CompleteInput();
@@ -166,7 +131,7 @@ public abstract class Stage<TIn> : IStageGauges
     /// <param name="exception">The cause.</param>
     public void Fault(Exception exception)
     {
-        lock (_pendingLock)
+        lock (_lock)
         {
             Interlocked.Exchange(ref _closed, 1);
             FaultInput(exception);
@@ -175,70 +140,81 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Hands a taken item to the stage's work; called under the stage's lock, once room is counted. False if the
+    /// stage's block no longer takes items.</summary>
     private protected abstract bool TryPost(StageItem<TIn> item, JobStageCounters counters);
 
     /// <summary>
-    /// Queues an item behind its job's others, or returns false once the stage has closed; while fewer than
-    /// <paramref name="workers"/> worker loops run, starts one with <paramref name="start"/>. Workers take items
-    /// round-robin across jobs (<see cref="TryDequeue"/>), so a job with hundreds of items waiting cannot hold back one
-    /// with five; within a job, first in, first out. <paramref name="start"/> runs under the same lock as
-    /// <see cref="Complete"/>, so a worker is never started on a block that has completed.
+    /// Queues an item behind its job's others; while fewer than <paramref name="workers"/> worker loops run, starts one
+    /// with <paramref name="start"/>. Called from <see cref="TryPost"/>, under the same lock as <see cref="Complete"/>,
+    /// so a worker is never started on a block that has completed. Workers take items round-robin across jobs
+    /// (<see cref="TryDequeue"/>), so a job with hundreds of items waiting cannot hold back one with five; within a
+    /// job, first in, first out.
     /// </summary>
-    private protected bool TryEnqueue(StageItem<TIn> item, JobStageCounters counters, int workers, Func<bool> start)
+    private protected void Enqueue(StageItem<TIn> item, JobStageCounters counters, int workers, Func<bool> start)
     {
-        lock (_pendingLock)
+        var pending = counters.Pending<StageItem<TIn>>();
+        if (pending.Count == 0)
         {
-            if (IsClosed)
-            {
-                return false;
-            }
+            _rotation.Enqueue(counters);
+        }
 
-            var pending = counters.Pending<StageItem<TIn>>();
-            if (pending.Count == 0)
-            {
-                _rotation.Enqueue(counters);
-            }
-
-            pending.Enqueue(item);
-            _hot.Queued++;
-            if (_hot.Workers < workers && start())
-            {
-                _hot.Workers++;
-            }
-
-            return true;
+        pending.Enqueue(item);
+        Volatile.Write(ref _hot.Queued, _hot.Queued + 1);
+        if (_hot.Workers < workers && start())
+        {
+            _hot.Workers++;
         }
     }
 
     /// <summary>
-    /// The next item, from the job whose turn it is; false when none waits, and then, if <paramref name="leave"/>, one
-    /// worker fewer (a worker that stays is still counted, so no other is started for the items it will take).
+    /// Counts the end of the worker's last item, if any (<paramref name="ended"/> with <paramref name="outcome"/>, its
+    /// events already published), and takes the next item, from the job whose turn it is, under one lock. False when
+    /// none waits, and then, if <paramref name="leave"/>, one worker fewer (a worker that stays is still counted, so no
+    /// other is started for the items it will take).
     /// </summary>
-    private protected bool TryDequeue(out StageItem<TIn> item, [NotNullWhen(true)] out JobStageCounters? counters, bool leave = true)
+    private protected bool TryDequeue(
+        JobStageCounters? ended,
+        ItemOutcome outcome,
+        out StageItem<TIn> item,
+        [NotNullWhen(true)] out JobStageCounters? counters,
+        bool leave = true)
     {
-        lock (_pendingLock)
+        bool found;
+        lock (_lock)
         {
-            if (!_rotation.TryDequeue(out counters))
+            if (ended is not null)
             {
+                CountEnd(ended, outcome);
+            }
+
+            found = _rotation.TryDequeue(out counters);
+            if (found)
+            {
+                var pending = counters!.Pending<StageItem<TIn>>();
+                item = pending.Dequeue();
+                Volatile.Write(ref _hot.Queued, _hot.Queued - 1);
+                if (pending.Count > 0)
+                {
+                    _rotation.Enqueue(counters); // served once: to the back of the line
+                }
+            }
+            else
+            {
+                item = default;
                 if (leave)
                 {
                     _hot.Workers--;
                 }
-
-                item = default;
-                return false;
             }
-
-            var pending = counters.Pending<StageItem<TIn>>();
-            item = pending.Dequeue();
-            _hot.Queued--;
-            if (pending.Count > 0)
-            {
-                _rotation.Enqueue(counters); // served once: to the back of the line
-            }
-
-            return true;
         }
+
+        if (ended is not null)
+        {
+            _room.Signal();
+        }
+
+        return found;
     }
 
     private protected abstract void CompleteInput();
@@ -285,26 +261,49 @@ public abstract class Stage<TIn> : IStageGauges
 
     private protected void StartWork(int items) => Interlocked.Add(ref _working, items);
 
-    private protected void Worked(long startedAt, long endedAt) => _metrics.Worked(Name, Time.GetElapsedTime(startedAt, endedAt));
+    /// <summary>Records how long a piece of work took; returns it.</summary>
+    private protected TimeSpan Worked(long startedAt, long endedAt)
+    {
+        var took = Time.GetElapsedTime(startedAt, endedAt);
+        _metrics.Worked(Name, took);
+        return took;
+    }
 
-    /// <summary>Records the one end of an accepted item.</summary>
+    /// <summary>Records the one end of an accepted item: its events, then its counts.</summary>
     private protected void End(StageItem<TIn> item, JobStageCounters counters, ItemOutcome outcome, string? reason = null, string? detail = null, bool worked = false)
     {
+        Report(item, outcome, reason, detail);
+        Ended(counters, outcome, worked);
+    }
+
+    /// <summary>Counts the one end of an accepted item whose events are published (<see cref="Report"/>).</summary>
+    private protected void Ended(JobStageCounters counters, ItemOutcome outcome, bool worked)
+    {
+        lock (_lock)
+        {
+            CountEnd(counters, outcome);
+        }
+
         if (worked)
         {
             Interlocked.Decrement(ref _working);
         }
 
-        Interlocked.Decrement(ref _hot.InStage);
         _room.Signal();
+    }
+
+    /// <summary>
+    /// Publishes what an item's end tells beyond the counts: the metric of an item that did not pass, and the dead
+    /// letter and event of one that failed. Comes before the counts, since the job's count reaching zero may signal it idle.
+    /// </summary>
+    private protected void Report(StageItem<TIn> item, ItemOutcome outcome, string? reason = null, string? detail = null)
+    {
         if (outcome == ItemOutcome.Passed)
         {
-            Interlocked.Increment(ref _hot.Passed);
+            return;
         }
-        else
-        {
-            _metrics.Ended(Name, outcome, reason);
-        }
+
+        _metrics.Ended(Name, outcome, reason);
         if (outcome is ItemOutcome.Failed or ItemOutcome.BudgetExhausted)
         {
             var job = item.Job;
@@ -313,12 +312,6 @@ public abstract class Stage<TIn> : IStageGauges
             reason ??= outcome.ToTag();
             job.DeadLetters.Add(new DeadLetter(Name, outcome.ToTag(), reason, what, detail, at));
             job.Events.Publish(new ItemFailed(job.Id, at, Name, reason, detail, what));
-        }
-
-        // Last: events about the item precede the job's count reaching zero, which may signal the job idle.
-        if (counters.Ended(outcome) == 0)
-        {
-            Interlocked.Decrement(ref _activeJobs);
         }
     }
 
@@ -337,80 +330,92 @@ public abstract class Stage<TIn> : IStageGauges
     {
         while (true)
         {
-            if (IsClosed)
-            {
-                return Refuse(item, counters, ShedReason.StageClosed);
-            }
-
             // Taken before the check, so an item leaving in between (of this job or any other) still wakes this producer.
             var room = _room.Next();
-            if (TryReserve(counters) is null)
+            if (TryAdmit(item, counters) is not { } full)
             {
-                break;
+                return OfferResult.Taken;
+            }
+
+            if (full == ShedReason.StageClosed)
+            {
+                return Refuse(item, counters, full);
             }
 
             await room.WaitAsync(cancellationToken);
         }
-
-        counters.Accepted();
-        if (TryPost(item, counters))
-        {
-            return Admitted();
-        }
-
-        counters.Unaccepted();
-        Release(counters);
-        return Refuse(item, counters, ShedReason.StageClosed);
     }
 
-    private OfferResult? TryDropStopped(StageItem<TIn> item, JobStageCounters counters)
+    // An ended job's item takes no room: accepted and dropped in one step, so the counts still add up.
+    private bool TryDropStopped(StageItem<TIn> item, JobStageCounters counters)
     {
         if (!item.Job.IsStopped)
         {
-            return null;
+            return false;
         }
 
-        // An ended job's item takes no room: accepted and dropped in one step, so the counts still add up.
-        if (counters.Reserve() == 1)
+        lock (_lock)
         {
-            Interlocked.Increment(ref _activeJobs);
+            counters.AcceptedAndDropped();
+            Volatile.Write(ref _hot.Accepted, _hot.Accepted + 1);
         }
 
-        counters.Accepted();
-        Interlocked.Increment(ref _hot.InStage);
-        var taken = Admitted();
-        End(item, counters, ItemOutcome.Cancelled);
-        return taken;
+        Report(item, ItemOutcome.Cancelled);
+        return true;
     }
 
-    // Null when the item has its room (in the job's share and in the stage); else why not.
-    private ShedReason? TryReserve(JobStageCounters counters)
+    // Under one lock: room in the job's share and in the stage, the item handed to the work, and its counts. Null when
+    // taken; else why not.
+    private ShedReason? TryAdmit(StageItem<TIn> item, JobStageCounters counters)
     {
-        var held = counters.Reserve();
-        if (held == 1)
+        lock (_lock)
         {
-            Interlocked.Increment(ref _activeJobs);
-        }
-
-        var options = Options;
-        ShedReason? full = options.FairShare && held > FairShare ? ShedReason.JobShare : null;
-        if (full is null && Interlocked.Increment(ref _hot.InStage) > options.Capacity)
-        {
-            Interlocked.Decrement(ref _hot.InStage);
-            full = ShedReason.QueueFull;
-        }
-
-        if (full is not null)
-        {
-            if (counters.Unreserve() == 0)
+            if (IsClosed)
             {
-                Interlocked.Decrement(ref _activeJobs);
+                return ShedReason.StageClosed;
             }
 
-            return full;
+            var options = Options;
+            var held = counters.InStage + 1;
+            if (options.FairShare && held > ShareOf(options, _hot.ActiveJobs + (held == 1 ? 1 : 0)))
+            {
+                return ShedReason.JobShare;
+            }
+
+            if (_hot.InStage >= options.Capacity)
+            {
+                return ShedReason.QueueFull;
+            }
+
+            if (!TryPost(item, counters))
+            {
+                return ShedReason.StageClosed;
+            }
+
+            Volatile.Write(ref _hot.InStage, _hot.InStage + 1);
+            Volatile.Write(ref _hot.Accepted, _hot.Accepted + 1);
+            if (counters.Accepted() == 1)
+            {
+                Volatile.Write(ref _hot.ActiveJobs, _hot.ActiveJobs + 1);
+            }
+
+            return null;
+        }
+    }
+
+    // Under the lock.
+    private void CountEnd(JobStageCounters counters, ItemOutcome outcome)
+    {
+        Volatile.Write(ref _hot.InStage, _hot.InStage - 1);
+        if (outcome == ItemOutcome.Passed)
+        {
+            Volatile.Write(ref _hot.Passed, _hot.Passed + 1);
         }
 
-        return null;
+        if (counters.Ended(outcome) == 0)
+        {
+            Volatile.Write(ref _hot.ActiveJobs, _hot.ActiveJobs - 1);
+        }
     }
 
     private void Reconfigure(StageOptions next)
@@ -419,28 +424,15 @@ public abstract class Stage<TIn> : IStageGauges
         _room.Signal(); // a larger capacity has room for waiters now
     }
 
-    private void Release(JobStageCounters counters)
-    {
-        Interlocked.Decrement(ref _hot.InStage);
-        if (counters.Unreserve() == 0)
-        {
-            Interlocked.Decrement(ref _activeJobs);
-        }
-
-        _room.Signal();
-    }
-
-    private OfferResult Admitted()
-    {
-        Interlocked.Increment(ref _hot.Accepted);
-        return OfferResult.Taken;
-    }
-
     private OfferResult Refuse(StageItem<TIn> item, JobStageCounters counters, ShedReason reason)
     {
         var result = OfferResult.Shed(reason);
-        counters.Shed();
-        Interlocked.Increment(ref _hot.Shed);
+        lock (_lock)
+        {
+            counters.Shed();
+            Volatile.Write(ref _hot.Shed, _hot.Shed + 1);
+        }
+
         _metrics.Shed(Name, reason);
         var job = item.Job;
         var at = job.Now();
@@ -448,6 +440,12 @@ public abstract class Stage<TIn> : IStageGauges
         job.DeadLetters.Add(new DeadLetter(Name, ItemOutcome.Shed.ToTag(), reason.ToTag(), what, null, at));
         job.Events.Publish(new ItemShed(job.Id, at, Name, reason.ToTag(), what));
         return result;
+    }
+
+    private static int ShareOf(StageOptions options, int activeJobs)
+    {
+        var usable = options.Capacity - (int)(options.Capacity * options.NewJobReserve);
+        return Math.Max(1, usable / Math.Max(1, activeJobs));
     }
 
     private static string Describe(TIn value)

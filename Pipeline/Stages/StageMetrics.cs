@@ -30,7 +30,7 @@ internal sealed class StageMetrics
         _duration = meter.CreateHistogram(
             "pipeline.stage.duration",
             "s",
-            "Time a stage worked on one item or batch.",
+            "Time a stage worked on one item or batch; items under 100 µs are sampled, one in up to 64.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.SecondsBuckets });
         meter.CreateObservableGauge("pipeline.stage.queue.depth", () => Gauge(s => s.QueueDepth), "{item}", "Items waiting in a stage's buffer.");
         meter.CreateObservableGauge("pipeline.stage.in_stage", () => Gauge(s => s.InStage), "{item}", "Items a stage holds, queued and in work.");

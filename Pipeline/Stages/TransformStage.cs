@@ -65,8 +65,16 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
     public override Task Completion { get; }
 
-    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters) =>
-        _ordered?.Post(item) ?? TryEnqueue(item, counters, _parallelism, _startWorker!);
+    private protected override bool TryPost(StageItem<TIn> item, JobStageCounters counters)
+    {
+        if (_ordered is not null)
+        {
+            return _ordered.Post(item);
+        }
+
+        Enqueue(item, counters, _parallelism, _startWorker!);
+        return true;
+    }
 
     private protected override void CompleteInput() => Input.Complete();
 
@@ -76,14 +84,28 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
 
     private IDataflowBlock Input => (IDataflowBlock?)_ordered ?? _workers!;
 
-    // Runs until no item waits; a loop per message spares the block's own bookkeeping for every item.
+    // Runs until no item waits; a loop per message spares the block's own bookkeeping for every item. An item's
+    // counts end as the next one is taken, under one lock.
     private async Task RunWorkerAsync()
     {
         var emit = _emit ??= EmitAsync; // one delegate, not one per item
-        var started = Time.GetTimestamp();
-        while (TryDequeue(out var item, out var counters, leave: false) || SpinForNext(out item, out counters))
+        var sampler = default(WorkSampler);
+        JobStageCounters? ended = null;
+        var outcome = ItemOutcome.Passed;
+        while (TryDequeue(ended, outcome, out var item, out var counters, leave: false) || SpinForNext(out item, out counters))
         {
-            started = await WorkAsync(item, counters, emit, started); // one item's end is the next one's start
+            if (sampler.Next())
+            {
+                var started = Time.GetTimestamp();
+                outcome = await WorkAsync(item, emit);
+                sampler.Timed(Worked(started, Time.GetTimestamp()));
+            }
+            else
+            {
+                outcome = await WorkAsync(item, emit);
+            }
+
+            ended = counters;
         }
     }
 
@@ -94,27 +116,29 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         while (!spinner.NextSpinWillYield)
         {
             spinner.SpinOnce();
-            if (Queued > 0 && TryDequeue(out item, out counters, leave: false))
+            if (Queued > 0 && TryDequeue(null, default, out item, out counters, leave: false))
             {
                 return true;
             }
         }
 
-        return TryDequeue(out item, out counters);
+        return TryDequeue(null, default, out item, out counters);
     }
 
     private async Task<IEnumerable<StageItem<TOut>>> CollectAsync(StageItem<TIn> item)
     {
         List<StageItem<TOut>>? outputs = null;
-        await WorkAsync(
+        StartWork(1);
+        var started = Time.GetTimestamp();
+        var outcome = await WorkAsync(
             item,
-            CountersFor(item.Job),
             (job, value) =>
             {
                 (outputs ??= []).Add(new StageItem<TOut>(job, value));
                 return ValueTask.CompletedTask;
-            },
-            Time.GetTimestamp());
+            });
+        Worked(started, Time.GetTimestamp());
+        Ended(CountersFor(item.Job), outcome, worked: true);
         return outputs ?? [];
     }
 
@@ -130,45 +154,95 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         }
     }
 
-    // Never throws: one item's failure is that item's outcome, never the block's fault. Returns when the work ended.
-    private async ValueTask<long> WorkAsync(StageItem<TIn> item, JobStageCounters counters, Func<JobContext, TOut, ValueTask> emit, long started)
+    // One item's work, with no async state machine when it finishes at once (trivial work, a cached answer, room in
+    // the next stage). Never throws: one item's failure is that item's outcome, never the block's fault. Publishes the
+    // item's events; the caller times the work and counts its end.
+    private ValueTask<ItemOutcome> WorkAsync(StageItem<TIn> item, Func<JobContext, TOut, ValueTask> emit)
     {
         var job = item.Job;
         if (job.IsStopped)
         {
-            End(item, counters, ItemOutcome.Cancelled);
-            return started;
+            Report(item, ItemOutcome.Cancelled);
+            return new ValueTask<ItemOutcome>(ItemOutcome.Cancelled);
         }
 
-        var counted = _ordered is not null; // unordered, the queue counts what waits
-        if (counted)
+        if (_one is null)
         {
-            StartWork(1);
+            return WorkManyAsync(item, emit);
         }
 
-        (ItemOutcome Outcome, string? Reason, string? Detail) end = (ItemOutcome.Passed, null, null);
         try
         {
-            if (_one is not null)
+            var made = _one(item.Value, job, job.CancellationToken);
+            if (!made.IsCompletedSuccessfully)
             {
-                await emit(job, await _one(item.Value, job, job.CancellationToken));
+                return EmitWhenMadeAsync(item, made, emit);
             }
-            else
+
+            var emitted = emit(job, made.Result);
+            if (!emitted.IsCompletedSuccessfully)
             {
-                await foreach (var output in _many!(item.Value, job, job.CancellationToken).WithCancellation(job.CancellationToken))
-                {
-                    await emit(job, output);
-                }
+                return PassWhenEmittedAsync(item, emitted);
             }
+
+            emitted.GetAwaiter().GetResult(); // releases a pooled source
+            return new ValueTask<ItemOutcome>(ItemOutcome.Passed);
         }
         catch (Exception e)
         {
-            end = Classify(e, job);
+            return new ValueTask<ItemOutcome>(Failed(item, e));
         }
+    }
 
-        var ended = Time.GetTimestamp();
-        Worked(started, ended);
-        End(item, counters, end.Outcome, end.Reason, end.Detail, worked: counted);
-        return ended;
+    private async ValueTask<ItemOutcome> EmitWhenMadeAsync(StageItem<TIn> item, ValueTask<TOut> made, Func<JobContext, TOut, ValueTask> emit)
+    {
+        try
+        {
+            await emit(item.Job, await made);
+            return ItemOutcome.Passed;
+        }
+        catch (Exception e)
+        {
+            return Failed(item, e);
+        }
+    }
+
+    private async ValueTask<ItemOutcome> PassWhenEmittedAsync(StageItem<TIn> item, ValueTask emitted)
+    {
+        try
+        {
+            await emitted;
+            return ItemOutcome.Passed;
+        }
+        catch (Exception e)
+        {
+            return Failed(item, e);
+        }
+    }
+
+    private async ValueTask<ItemOutcome> WorkManyAsync(StageItem<TIn> item, Func<JobContext, TOut, ValueTask> emit)
+    {
+        var job = item.Job;
+        try
+        {
+            await foreach (var output in _many!(item.Value, job, job.CancellationToken).WithCancellation(job.CancellationToken))
+            {
+                await emit(job, output);
+            }
+
+            return ItemOutcome.Passed;
+        }
+        catch (Exception e)
+        {
+            return Failed(item, e);
+        }
+    }
+
+    // Publishes a failed item's events; returns its outcome.
+    private ItemOutcome Failed(StageItem<TIn> item, Exception exception)
+    {
+        var (outcome, reason, detail) = Classify(exception, item.Job);
+        Report(item, outcome, reason, detail);
+        return outcome;
     }
 }

@@ -33,13 +33,58 @@ public sealed class PipelineMetricsTests : IDisposable
         await stage.Completion.Within();
 
         Assert.Equal("s", duration.Instrument!.Unit);
-        Assert.Equal(2, duration.GetMeasurementSnapshot().Count);
-        Assert.All(duration.GetMeasurementSnapshot(), m => Assert.Equal("enrich", m.Tags["stage"]));
+        Assert.Equal("enrich", Assert.Single(duration.GetMeasurementSnapshot()).Tags["stage"]); // the second item, fast, untimed
         var refused = Assert.Single(shed.GetMeasurementSnapshot());
         Assert.Equal(("enrich", "queue_full"), ((string)refused.Tags["stage"]!, (string)refused.Tags["reason"]!));
         Assert.Equal("{item}", shed.Instrument!.Unit);
         Assert.Equal(1, Assert.Single(depth.GetMeasurementSnapshot()).Value);
         Assert.Equal(2, Assert.Single(capacity.GetMeasurementSnapshot()).Value);
+    }
+
+    [Fact]
+    public async Task StageDuration_ItemsFasterThanSlow_OneWorkerTimesTheFirstThenOneInADoublingStride()
+    {
+        using var duration = _core.Collect<double>("pipeline.stage.duration");
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stage = _core.Stages.Create<int, int>("fast", (v, _, _) => v == 0 ? new ValueTask<int>(gate.Task) : new ValueTask<int>(v),
+            new StageOptions { Capacity = 1000, MaxDegreeOfParallelism = 1, FairShare = false });
+        var job = _core.Jobs.Start();
+
+        for (var i = 0; i < 200; i++)
+        {
+            stage.Offer(new StageItem<int>(job, i));
+        }
+
+        gate.SetResult(0); // every item queued behind the first: one worker takes them all, on a clock that stands still
+        stage.Complete();
+        await stage.Completion.Within();
+
+        // Timed: items 0, 2, 6, 14, 30, 62, then one in 64 (126, 190).
+        Assert.Equal(8, duration.GetMeasurementSnapshot().Count);
+        Assert.Equal(200, job.GetStageCounts()["fast"].Passed);
+    }
+
+    [Fact]
+    public async Task StageDuration_ItemsSlowerThanSlow_EveryOneTimed()
+    {
+        using var duration = _core.Collect<double>("pipeline.stage.duration");
+        var stage = _core.Stages.Create<int, int>("slow", (v, _, _) =>
+        {
+            _core.FakeTime.Advance(TimeSpan.FromMilliseconds(2));
+            return new ValueTask<int>(v);
+        }, new StageOptions { Capacity = 1000, MaxDegreeOfParallelism = 1, FairShare = false });
+        var job = _core.Jobs.Start();
+
+        for (var i = 0; i < 50; i++)
+        {
+            stage.Offer(new StageItem<int>(job, i));
+        }
+
+        stage.Complete();
+        await stage.Completion.Within();
+
+        Assert.Equal(50, duration.GetMeasurementSnapshot().Count);
+        Assert.All(duration.GetMeasurementSnapshot(), m => Assert.Equal(0.002, m.Value, 6));
     }
 
     [Fact]
