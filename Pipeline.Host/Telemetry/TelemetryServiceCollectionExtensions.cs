@@ -16,13 +16,23 @@ public static class TelemetryServiceCollectionExtensions
         "System.Runtime",
     ];
 
+    /// <summary>
+    /// Tag combinations kept per metric. Every tag here comes from a closed set (stages, lanes, reasons, routes), so a
+    /// few hundred is ample; OpenTelemetry's default of 2,000 reserves about 12 MB of metric points up front across the
+    /// host's instruments. Beyond the limit, measurements still count, under <c>otel_metric_overflow</c>.
+    /// </summary>
+    public const int CardinalityLimit = 256;
+
     /// <summary>Adds the host's instruments and OpenTelemetry metrics with the Prometheus exporter (map it with <c>MapPipelineEndpoints</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddPipelineTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<HostMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter([.. Meters]).AddPrometheusExporter());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter([.. Meters])
+            .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit })
+            .AddPrometheusExporter());
         return services;
     }
 }

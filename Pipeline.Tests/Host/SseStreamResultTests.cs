@@ -1,6 +1,8 @@
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,20 +21,10 @@ public sealed class SseStreamResultTests
     [Fact]
     public async Task ExecuteAsync_QuietForTheHeartbeat_WritesAPingCommentThenTheEvent()
     {
-        var time = new FakeTimeProvider(CoreHarness.Epoch);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var body = new MemoryStream();
         var context = new DefaultHttpContext { Response = { Body = body } };
-        var options = FixedOptions.Of(new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(15) });
-        using var heartbeat = new SseHeartbeat(options, time);
-        var result = new SseStreamResult(Entries(release.Task), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()));
 
-        var writing = result.ExecuteAsync(context);
-        await Signals.SettleAsync();
-        time.Advance(TimeSpan.FromSeconds(15));
-        await Signals.UntilAsync(() => Encoding.UTF8.GetString(body.ToArray()).Contains(": ping", StringComparison.Ordinal));
-        release.SetResult();
-        await writing.Within();
+        await QuietThenEndAsync(context, () => Encoding.UTF8.GetString(body.ToArray()));
 
         var text = Encoding.UTF8.GetString(body.ToArray());
         Assert.Equal("text/event-stream", context.Response.ContentType);
@@ -127,6 +119,20 @@ public sealed class SseStreamResultTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_EventsAndPings_SentWhole_NeverThroughABufferTheServerWouldKeep()
+    {
+        var body = new WholeWritesOnly();
+        var context = new DefaultHttpContext();
+        context.Features.Set<IHttpResponseBodyFeature>(new WriterBody(body));
+
+        await QuietThenEndAsync(context, () => body.Text);
+
+        Assert.Equal(0, body.Borrowed); // a chunked Kestrel response keeps a block lent by GetMemory/GetSpan until the next write
+        Assert.StartsWith(": ping\n\n", body.Text, StringComparison.Ordinal);
+        Assert.Contains("id: 7\nretry: 2000\n\n", body.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FrameAsync_SameEntry_FormattedOnceAndSharedButTheRetryFrameIsItsOwn()
     {
         var entry = new JobLogEntry(3, "llm.delta", """{"text":"x"}""");
@@ -156,6 +162,91 @@ public sealed class SseStreamResultTests
             }
 
             return base.FlushAsync(cancellationToken);
+        }
+    }
+
+    // A stream quiet for its 15 s heartbeat (on a fake clock) until a ping is written, then the job's last event.
+    private static async Task QuietThenEndAsync(HttpContext context, Func<string> written)
+    {
+        var time = new FakeTimeProvider(CoreHarness.Epoch);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = FixedOptions.Of(new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(15) });
+        using var heartbeat = new SseHeartbeat(options, time);
+        var result = new SseStreamResult(Entries(release.Task), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()));
+
+        var writing = result.ExecuteAsync(context);
+        await Signals.SettleAsync();
+        time.Advance(TimeSpan.FromSeconds(15));
+        await Signals.UntilAsync(() => written().Contains(": ping", StringComparison.Ordinal));
+        release.SetResult();
+        await writing.Within();
+    }
+
+    private sealed class WriterBody(PipeWriter writer) : IHttpResponseBodyFeature
+    {
+        public Stream Stream => writer.AsStream();
+
+        public PipeWriter Writer => writer;
+
+        public void DisableBuffering()
+        {
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task CompleteAsync() => Task.CompletedTask;
+    }
+
+    // A response writer that takes whole writes and counts the buffers it is asked to lend.
+    private sealed class WholeWritesOnly : PipeWriter
+    {
+        private readonly StringBuilder _text = new();
+
+        public int Borrowed { get; private set; }
+
+        public string Text
+        {
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
+        }
+
+        public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+        {
+            lock (_text)
+            {
+                _text.Append(Encoding.UTF8.GetString(source.Span));
+            }
+
+            return ValueTask.FromResult(new FlushResult(false, false));
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Borrowed++;
+            return new byte[Math.Max(sizeHint, 4096)];
+        }
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+        public override void Advance(int bytes)
+        {
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(new FlushResult(false, false));
+
+        public override void CancelPendingFlush()
+        {
+        }
+
+        public override void Complete(Exception? exception = null)
+        {
         }
     }
 
