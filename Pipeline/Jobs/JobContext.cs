@@ -94,8 +94,8 @@ public sealed class JobContext : IDisposable
         var counts = new Dictionary<string, StageCounts>(StringComparer.Ordinal);
         foreach (var (_, name, counters) in Volatile.Read(ref _byStage))
         {
-            var (o, a, s, p, f, d) = counters.Snapshot();
-            counts[name] = counts.TryGetValue(name, out var c) ? new(c.Offered + o, c.Accepted + a, c.Shed + s, c.Passed + p, c.Failed + f, c.Dropped + d) : new(o, a, s, p, f, d);
+            var snapshot = counters.Snapshot();
+            counts[name] = counts.TryGetValue(name, out var earlier) ? earlier.Plus(snapshot) : snapshot;
         }
 
         return counts;

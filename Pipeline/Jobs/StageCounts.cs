@@ -11,4 +11,8 @@ public readonly record struct StageCounts(long Offered, long Accepted, long Shed
 {
     /// <summary>Items queued or in work now.</summary>
     public long InStage => Accepted - Passed - Failed - Dropped;
+
+    /// <summary>These counts and <paramref name="other"/>'s together.</summary>
+    internal StageCounts Plus(StageCounts other) =>
+        new(Offered + other.Offered, Accepted + other.Accepted, Shed + other.Shed, Passed + other.Passed, Failed + other.Failed, Dropped + other.Dropped);
 }

@@ -54,6 +54,23 @@ public sealed class JobRegistryTests : IDisposable
     }
 
     [Fact]
+    public void GetStageCounts_TwoStagesOfOneName_CountedTogetherUnderIt()
+    {
+        var options = new StageOptions { Capacity = 1, MaxDegreeOfParallelism = 1, Overflow = OverflowPolicy.Shed, FairShare = false };
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = _core.Stages.Create<int, int>("twin", (_, _, _) => new ValueTask<int>(gate.Task), options);
+        var second = _core.Stages.Create<int, int>("twin", (_, _, _) => new ValueTask<int>(gate.Task), options);
+        var job = _core.Jobs.Start();
+
+        first.Offer(new StageItem<int>(job, 1));
+        first.Offer(new StageItem<int>(job, 2)); // shed: the first twin is full
+        second.Offer(new StageItem<int>(job, 3));
+
+        Assert.Equal(new StageCounts(3, 2, 1, 0, 0, 0), job.GetStageCounts()["twin"]);
+        Assert.Equal(2, job.InFlight);
+    }
+
+    [Fact]
     public async Task WhenIdle_ItemsFlowThroughTwoStages_CompletesOnlyWhenTheLastHasLeft()
     {
         using var real = new CoreHarness(time: TimeProvider.System);
