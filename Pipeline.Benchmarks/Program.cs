@@ -36,7 +36,7 @@ switch (mode)
         await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);
         break;
     case "sse":
-        await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], serverGc: args.Contains("server-gc"), output);
+        await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], serverGc: args.Contains("server-gc"), upstreamsApart: args.Contains("upstreams-apart"), output);
         break;
     case "sse-client":
         await SseScale.ClientAsync(new Uri(args[1]), args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
