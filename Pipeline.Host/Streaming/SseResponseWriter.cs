@@ -11,7 +11,8 @@ namespace Pipeline.Host.Streaming;
 /// <remarks>
 /// A batch goes out in one <see cref="PipeWriter.WriteAsync"/>, never through <see cref="PipeWriter.GetSpan"/>: for a
 /// chunked response Kestrel keeps the 4 KiB block it hands out that way until the next write, which for an idle
-/// stream means for good (40 MB at 10,000 streams). Until sent, the batch is the shared frames themselves.
+/// stream means for good. Sent whole, the block goes back to Kestrel's pool, which can trim it. Until sent, the batch
+/// is the shared frames themselves.
 /// </remarks>
 internal sealed class SseResponseWriter : IAsyncDisposable
 {
