@@ -92,7 +92,14 @@ public sealed class SetPipelineTests
     [Fact]
     public async Task RunAsync_FortyTracks_SearchPagesFetchedTogether()
     {
-        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+        // Each page takes 50 ms: pages fetched together overlap, and pages fetched in turn cannot, however fast the
+        // sandbox answers (with no latency, a page can finish before the next one, sent at the same time, arrives).
+        var pageLatency = new Dictionary<string, string?>
+        {
+            ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:00.050",
+            ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:00.050",
+        };
+        await using var upstreams = await UpstreamHarness.StartAsync(sandboxSettings: pageLatency, settings: Throttle20);
 
         var (_, sink) = await RunAsync(upstreams, new SetRequest("deep house for a sunset", TrackCount: 40));
 
