@@ -1,8 +1,11 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
+using Pipeline.Host.Transport;
 
 namespace Pipeline.Host;
 
-/// <summary>Host defaults: the loopback address and the tuning file in <c>config/</c>.</summary>
+/// <summary>Host defaults: the loopback address, the tuning file in <c>config/</c> and Kestrel's transport settings.</summary>
 public static class PipelineHostBuilderExtensions
 {
     /// <summary>The address the host listens on when neither <c>--urls</c> nor <c>ASPNETCORE_URLS</c> names one.</summary>
@@ -13,7 +16,8 @@ public static class PipelineHostBuilderExtensions
 
     /// <summary>
     /// Reads the tuning file (optional, reloaded on change) after <c>appsettings*.json</c> and before environment
-    /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise.
+    /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise;
+    /// caps connections below the open-files limit and applies <see cref="TransportOptions"/>.
     /// </summary>
     /// <param name="builder">The application builder.</param>
     /// <returns>The builder.</returns>
@@ -36,6 +40,9 @@ public static class PipelineHostBuilderExtensions
 
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(Security.ConnectionLimits.Apply);
+        builder.Services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<SocketTransportOptions>()
+            .Configure<IOptions<TransportOptions>>((sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);
         return builder;
     }
 

@@ -31,11 +31,17 @@ internal sealed class JobLogWaiter : IValueTaskSource, IDisposable
         }
     }
 
-    /// <summary>Ends the armed wait, if there is one; a wake with none armed is dropped.</summary>
-    public void Wake()
+    /// <summary>Ends the armed wait, if there is one, the reader continuing on the thread pool; a wake with none armed is dropped.</summary>
+    public void Wake() => End(runHere: false);
+
+    /// <summary>Ends the armed wait, if there is one, the reader continuing on this thread up to its next wait.</summary>
+    public void WakeHere() => End(runHere: true);
+
+    private void End(bool runHere)
     {
         if (Interlocked.Exchange(ref _armed, 0) == 1)
         {
+            _core.RunContinuationsAsynchronously = !runHere;
             _core.SetResult(true);
         }
     }

@@ -5,15 +5,17 @@ namespace Pipeline.Host.Streaming;
 /// <summary>
 /// Pings quiet event streams with one timer for the whole host: every second it writes <c>: ping</c> to each stream
 /// quiet for at least the <see cref="StreamingOptions.Heartbeat"/> in force (reloaded live, at least 1 s). A ping comes
-/// at most a second late, and a stream costs no timer of its own.
+/// at most a second late, and a stream costs no timer of its own. Pings go out in waves (<see cref="WaveDispatcher{T}"/>).
 /// </summary>
 internal sealed class SseHeartbeat : IDisposable
 {
+    private const int PingWave = 64;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly ReloadableOptions<StreamingOptions> _options;
     private readonly Lock _lock = new();
     private readonly HashSet<SseResponseWriter> _streams = [];
     private readonly List<SseResponseWriter> _due = [];
+    private readonly WaveDispatcher<SseResponseWriter> _pings = new(static s => _ = s.PingAsync(), PingWave); // PingAsync never throws
     private readonly ITimer _timer;
     private bool _disposed;
 
@@ -69,12 +71,7 @@ internal sealed class SseHeartbeat : IDisposable
             }
         }
 
-        foreach (var stream in _due)
-        {
-            _ = stream.PingAsync(); // never throws; one slow client holds up no other
-        }
-
-        _due.Clear();
+        _pings.Take(_due); // in waves: see WaveDispatcher; one slow client holds up no other
         lock (_lock)
         {
             if (!_disposed)

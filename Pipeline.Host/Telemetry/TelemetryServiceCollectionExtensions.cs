@@ -6,12 +6,13 @@ namespace Pipeline.Host.Telemetry;
 /// <summary>Registers the host's metrics and their Prometheus export.</summary>
 public static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>The meters exported at <c>/metrics</c>: the pipeline's own, ASP.NET Core's, Kestrel's and the .NET runtime's.</summary>
+    /// <summary>The meters exported at <c>/metrics</c>: the pipeline's own, ASP.NET Core's, Kestrel's (with its memory pool) and the .NET runtime's.</summary>
     public static readonly IReadOnlyList<string> Meters =
     [
         PipelineTelemetry.MeterName,
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.MemoryPool",
         "Microsoft.AspNetCore.RateLimiting",
         "System.Runtime",
     ];
