@@ -20,7 +20,6 @@ namespace Pipeline.Host.Streaming;
 internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
 {
     private const int KeptBatchCapacity = 256;
-    private const int WakeWave = 64;
 
     private readonly Lock _lock = new();
     private readonly List<JobLogEntry> _entries = [];
@@ -28,7 +27,7 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     private readonly StringBuilder _llmText = new();
     private readonly List<DeadLetter> _deadLetters = [];
     private readonly HashSet<JobLogWaiter> _waiting = [];
-    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), WakeWave);
+    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere());
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
     private ResumeFilter? _resume;
     private bool _sealed;
@@ -165,7 +164,7 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     }
 
     /// <summary>
-    /// Wakes every waiting reader, <see cref="WakeWave"/> at a time on the thread pool, so Kestrel sends one wave's
+    /// Wakes every waiting reader a wave at a time on the thread pool, so Kestrel sends one wave's
     /// writes before the next is written (<see cref="WaveDispatcher{T}"/>); the caller holds the lock.
     /// </summary>
     private void WakeReaders() => _wakeups.Take(_waiting);

@@ -9,13 +9,12 @@ namespace Pipeline.Host.Streaming;
 /// </summary>
 internal sealed class SseHeartbeat : IDisposable
 {
-    private const int PingWave = 64;
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly ReloadableOptions<StreamingOptions> _options;
     private readonly Lock _lock = new();
     private readonly HashSet<SseResponseWriter> _streams = [];
     private readonly List<SseResponseWriter> _due = [];
-    private readonly WaveDispatcher<SseResponseWriter> _pings = new(static s => _ = s.PingAsync(), PingWave); // PingAsync never throws
+    private readonly WaveDispatcher<SseResponseWriter> _pings = new(static s => _ = s.PingAsync()); // PingAsync never throws
     private readonly ITimer _timer;
     private bool _disposed;
 
