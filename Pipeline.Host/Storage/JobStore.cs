@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using LiteDB;
+using LiteDB.Engine;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Streaming;
 using Pipeline.Host.Telemetry;
@@ -11,8 +12,9 @@ namespace Pipeline.Host.Storage;
 /// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
 /// in order: appends, a job's terminal event among them, wait up to <see cref="StorageOptions.FlushInterval"/> and are
 /// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
-/// same interval share one commit and its <c>fsync</c>), each job's appends in a batch as one document
-/// (<see cref="StoredEventRun"/>), while a read or a flush writes at once. A read sees every
+/// same interval share one commit), each job's appends in a batch as one document (<see cref="StoredEventRun"/>), while a
+/// read or a flush writes at once. The log file is a <see cref="GroupSyncStream"/>: at most one <c>fsync</c> per
+/// <see cref="StorageOptions.SyncInterval"/>. A read sees every
 /// append queued before it; a log's readers see an entry once it is committed.
 /// </summary>
 internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
@@ -20,6 +22,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
+    private readonly GroupSyncStream _log;
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<JobRecord> _jobs;
     private readonly ILiteCollection<StoredEventRun> _events;
@@ -35,7 +38,17 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         _time = time;
         _logger = logger;
         Directory.CreateDirectory(Path.GetDirectoryName(_options.JobsPath)!);
-        _database = new LiteDatabase(new ConnectionString { Filename = _options.JobsPath, Connection = ConnectionType.Direct });
+        _log = new GroupSyncStream(_options.JobsLogPath, _options.SyncInterval, time, metrics.Synced);
+        try
+        {
+            _database = new LiteDatabase(new LiteEngine(new EngineSettings { Filename = _options.JobsPath, LogStream = _log }));
+        }
+        catch
+        {
+            _log.Dispose();
+            throw;
+        }
+
         _jobs = _database.GetCollection<JobRecord>("jobs");
         _events = _database.GetCollection<StoredEventRun>("event_runs");
         _jobs.EnsureIndex(j => j.Ended);
@@ -61,12 +74,18 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
         RequestAsync(new Operation(OperationKind.Flush, ""), cancellationToken);
 
-    /// <summary>Writes what is queued and closes the file.</summary>
+    /// <summary>Writes what is queued and closes the file (its log, emptied at the close, is deleted, as LiteDB does).</summary>
     public async ValueTask DisposeAsync()
     {
         _operations.Writer.TryComplete();
         await _owner;
         _database.Dispose();
+        var empty = _log.Length == 0;
+        await _log.DisposeAsync();
+        if (empty)
+        {
+            File.Delete(_options.JobsLogPath);
+        }
     }
 
     private void Enqueue(Operation operation)

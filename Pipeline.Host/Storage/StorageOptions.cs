@@ -28,6 +28,15 @@ public sealed class StorageOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long written events may stay in the OS's cache before the job store's log is forced to disk: LiteDB asks for
+    /// an <c>fsync</c> each time its log writer catches up, and those are grouped into at most one per interval. A
+    /// crash of the host loses none of them; a power loss, at most this interval. Zero syncs at every such request.
+    /// Default 100 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Events written in one transaction at most. Default 100.</summary>
     [Range(1, 100_000)]
     public int WriteBatch { get; set; } = 100;
@@ -38,4 +47,7 @@ public sealed class StorageOptions
 
     /// <summary>The full path of the job store.</summary>
     public string JobsPath => Path.GetFullPath(Path.Combine(Directory, JobsFile));
+
+    /// <summary>The full path of the job store's log (LiteDB's name for it: <c>jobs-log.db</c> beside <c>jobs.db</c>).</summary>
+    public string JobsLogPath => Path.ChangeExtension(JobsPath, null) + "-log" + Path.GetExtension(JobsPath);
 }

@@ -12,6 +12,7 @@ internal sealed class HostMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _transactions;
     private readonly Counter<long> _stored;
+    private readonly Counter<long> _syncs;
     private readonly Histogram<double> _writeDuration;
 
     public HostMetrics(IMeterFactory meterFactory)
@@ -23,6 +24,7 @@ internal sealed class HostMetrics
         _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, stopping).");
         _transactions = meter.CreateCounter<long>("pipeline.store.transactions", "{transaction}", "Job store write transactions.");
         _stored = meter.CreateCounter<long>("pipeline.store.events", "{event}", "Events written to the job store.");
+        _syncs = meter.CreateCounter<long>("pipeline.store.syncs", "{sync}", "Times the job store's log was forced to disk (fsync), at most once per Pipeline:Storage:SyncInterval.");
         _writeDuration = meter.CreateHistogram<double>(
             "pipeline.store.write.duration",
             "s",
@@ -51,4 +53,6 @@ internal sealed class HostMetrics
         _stored.Add(events);
         _writeDuration.Record(took.TotalSeconds);
     }
+
+    public void Synced() => _syncs.Add(1);
 }

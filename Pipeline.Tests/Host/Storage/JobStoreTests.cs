@@ -65,6 +65,8 @@ public sealed class JobStoreTests : IDisposable
             store.Save(Record("job1", ended: true, endedAt: DateTimeOffset.UtcNow));
         }
 
+        Assert.True(File.Exists(_data.File("jobs.db")));
+        Assert.False(File.Exists(_data.File("jobs-log.db"))); // checkpointed into jobs.db at the close, as LiteDB does
         await using var reopened = Open();
         var unfinished = await reopened.LoadUnfinishedAsync().Within();
         var ended = await reopened.FindAsync("job1").Within();
