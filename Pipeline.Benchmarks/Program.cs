@@ -38,11 +38,14 @@ switch (mode)
     case "sse":
         await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], serverGc: args.Contains("server-gc"), upstreamsApart: args.Contains("upstreams-apart"), output);
         break;
+    case "sse-active":
+        await SseScale.RunActiveAsync(subscribers: 1000, jobs: 20, upstreamsApart: args.Contains("upstreams-apart"), output);
+        break;
     case "sse-client":
-        await SseScale.ClientAsync(new Uri(args[1]), args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+        await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active");
         return 2;
 }
 

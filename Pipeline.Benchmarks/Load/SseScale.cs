@@ -9,7 +9,8 @@ namespace Pipeline.Benchmarks.Load;
 /// <summary>
 /// Many concurrent SSE subscribers, run in client processes of their own (each well under the 20,000 open-files
 /// limit): the host's RSS with every stream idle (heartbeats only), then while a job broadcasts its events to all of
-/// them, and the delivery latency from append (the event's <c>at</c>) to receipt.
+/// them, or while many jobs run with their own subscribers, and the delivery latency from append (the event's
+/// <c>at</c>) to receipt, of the events appended after the stream opened (a replay on connecting is not a delivery).
 /// </summary>
 internal static class SseScale
 {
@@ -62,16 +63,7 @@ internal static class SseScale
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "a 124 BPM sunset house set", trackCount = 8, detach = true });
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var clock = Stopwatch.StartNew();
-        var processes = Enumerable.Range(0, (subscribers + PerProcess - 1) / PerProcess).Select(p =>
-        {
-            var count = Math.Min(PerProcess, subscribers - (p * PerProcess));
-            var start = new ProcessStartInfo("dotnet", [typeof(SseScale).Assembly.Location, "sse-client", host.Address.ToString(), id, count.ToString(CultureInfo.InvariantCulture)])
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            return Process.Start(start)!;
-        }).ToList();
+        var processes = StartClients(host.Address, [id], subscribers);
         var connected = await Task.WhenAll(processes.Select(p => p.StandardOutput.ReadLineAsync()));
         await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, 30 - clock.Elapsed.TotalSeconds))); // idle, with heartbeats
         var rssIdle = host.RssMiB();
@@ -83,10 +75,94 @@ internal static class SseScale
             process.Dispose();
         }
 
-        var latencies = results.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order().ToList();
+        var latencies = Latencies(results);
         var streams = connected.Sum(c => int.Parse(c!, CultureInfo.InvariantCulture));
         output.WriteLine($"| {streams} | {rssBefore:0} MiB | {rssIdle:0} MiB | {rssAfter:0} MiB | {(rssIdle - rssBefore) * 1024 / streams:0.0} | {latencies.Count / (double)streams:0} | {Percentile.Of(latencies, 0.5):0} ms | {Percentile.Of(latencies, 0.99):0} ms |");
     }
+
+    /// <summary>
+    /// <paramref name="subscribers"/> streams spread over <paramref name="jobs"/> jobs that run together against the
+    /// sandbox's default latencies (each job's tracks, progress and text go to its own subscribers), with the host's RSS
+    /// sampled every second until every job has ended.
+    /// </summary>
+    public static async Task RunActiveAsync(int subscribers, int jobs, bool upstreamsApart, TextWriter output)
+    {
+        var sandbox = new Dictionary<string, string>();
+        var settings = new Dictionary<string, string> { ["Pipeline:Llm:MaxTokens"] = "200" };
+        await using var upstreams = upstreamsApart ? await HostProcess.StartAsync(sandbox) : null;
+        foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
+        {
+            settings[key] = value;
+        }
+
+        await using var host = await HostProcess.StartAsync(settings);
+        using var http = new HttpClient { BaseAddress = host.Address };
+        var rssBefore = host.RssMiB();
+        var ids = new List<string>();
+        for (var j = 0; j < jobs; j++)
+        {
+            using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = Prompts[j % Prompts.Length], trackCount = 8, detach = true });
+            started.EnsureSuccessStatusCode();
+            ids.Add((await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var processes = StartClients(host.Address, ids, subscribers);
+        var connected = await Task.WhenAll(processes.Select(p => p.StandardOutput.ReadLineAsync()));
+        var reading = processes.Select(p => p.StandardOutput.ReadToEndAsync()).ToList();
+        var samples = new List<double>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        while (!Task.WhenAll(reading).IsCompleted && !deadline.IsCancellationRequested)
+        {
+            samples.Add(host.RssMiB());
+            await Task.WhenAny(Task.WhenAll(reading), Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+
+        var wall = clock.Elapsed;
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+
+        var latencies = Latencies(await Task.WhenAll(reading));
+        var streams = connected.Sum(c => int.Parse(c!, CultureInfo.InvariantCulture));
+        output.WriteLine($"Active jobs: {jobs} jobs of 8 tracks and a 200-token text at the sandbox's default latencies, {streams} subscribers ({streams / jobs} a job), until every job ended ({wall.TotalSeconds:0} s)");
+        output.WriteLine();
+        output.WriteLine("| subscribers | jobs | host RSS before | RSS mean while active | RSS max | live events per subscriber | delivery p50 | delivery p99 |");
+        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine($"| {streams} | {jobs} | {rssBefore:0} MiB | {samples.DefaultIfEmpty().Average():0} MiB | {samples.DefaultIfEmpty().Max():0} MiB | {latencies.Count / (double)streams:0} | {Percentile.Of(latencies, 0.5):0} ms | {Percentile.Of(latencies, 0.99):0} ms |");
+        output.WriteLine();
+    }
+
+    private static readonly string[] Prompts =
+    [
+        "a 124 BPM sunset house set", "rainy sunday jazz", "high energy workout hip hop", "melancholic indie folk",
+        "80s synthwave night drive", "chill lofi for studying", "upbeat latin dance party", "dark techno warehouse",
+    ];
+
+    // Client processes of up to PerProcess streams each; stream i of all of them follows job i mod the count.
+    private static List<Process> StartClients(Uri host, List<string> jobIds, int subscribers) =>
+        [.. Enumerable.Range(0, (subscribers + PerProcess - 1) / PerProcess).Select(p =>
+        {
+            var first = p * PerProcess;
+            var count = Math.Min(PerProcess, subscribers - first);
+            var ids = string.Join(',', Enumerable.Range(first, count).Select(i => jobIds[i % jobIds.Count]));
+            var start = new ProcessStartInfo("dotnet", [typeof(SseScale).Assembly.Location, "sse-client", host.ToString(), ids])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            return Process.Start(start)!;
+        })];
+
+    private static List<double> Latencies(IEnumerable<string> outputs) =>
+        [.. outputs.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order()];
 
     // The settings that point every upstream client at a sandbox elsewhere, as if it were the real services.
     private static Dictionary<string, string> AsRealUpstreams(Uri sandbox) => new()
@@ -104,11 +180,13 @@ internal static class SseScale
     };
 
     /// <summary>
-    /// The client process: opens <c>count</c> streams to one job, prints how many connected, then reads them all to the
-    /// end and prints every event's delivery latency in ms, one a line.
+    /// The client process: opens one stream to each job of <paramref name="jobIds"/> (an id may repeat), prints how many
+    /// connected, then reads them all to the end and prints the delivery latency in ms of every event appended after
+    /// its stream opened, one a line.
     /// </summary>
-    public static async Task ClientAsync(Uri host, string jobId, int count)
+    public static async Task ClientAsync(Uri host, IReadOnlyList<string> jobIds)
     {
+        var count = jobIds.Count;
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { BaseAddress = host, Timeout = Timeout.InfiniteTimeSpan };
         var opened = 0;
@@ -119,7 +197,8 @@ internal static class SseScale
             latencies[i] = [];
             try
             {
-                using var response = await http.GetAsync(new Uri($"/v1/jobs/{jobId}/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+                var opening = TimeProvider.System.GetUtcNow();
+                using var response = await http.GetAsync(new Uri($"/v1/jobs/{jobIds[i]}/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
                 await using var body = await response.Content.ReadAsStreamAsync();
                 if (Interlocked.Increment(ref opened) == count)
                 {
@@ -129,7 +208,10 @@ internal static class SseScale
                 await foreach (var item in SseParser.Create(body).EnumerateAsync())
                 {
                     var at = JsonDocument.Parse(item.Data).RootElement.GetProperty("at").GetDateTimeOffset();
-                    latencies[i].Add((TimeProvider.System.GetUtcNow() - at).TotalMilliseconds);
+                    if (at >= opening)
+                    {
+                        latencies[i].Add((TimeProvider.System.GetUtcNow() - at).TotalMilliseconds);
+                    }
                 }
             }
             catch (HttpRequestException)
