@@ -9,6 +9,7 @@ public sealed class JobBudget
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 0);
         Limit = limit;
+        Asked = () => Used;
     }
 
     /// <summary>Calls the job may make.</summary>
@@ -16,6 +17,9 @@ public sealed class JobBudget
 
     /// <summary>Calls taken so far.</summary>
     public int Used => Math.Min(Volatile.Read(ref _used), Limit);
+
+    /// <summary>Reads <see cref="Used"/>: the throttle's queues rank a job's first calls by it when they choose the next.</summary>
+    internal Func<int> Asked { get; }
 
     /// <summary>Calls left.</summary>
     public int Remaining => Limit - Used;

@@ -3,9 +3,10 @@ namespace Pipeline.Throttling;
 /// <summary>
 /// A wait queue that is FIFO within a partition (a job) and round-robin across partitions, so a partition
 /// with 500 waiters cannot push back one with 5. Entries enqueued with an <c>ahead</c> rank (a job's first calls,
-/// ranked by how many calls the job had made) are served before the others, lowest rank first: the job that has had
-/// the least goes next, so a short job beside a long one runs at nearly its own speed, and the long one yields only
-/// the short ones' first calls. Not thread-safe: its owner serializes access.
+/// ranked by how many calls the job has asked for, read each time the next entry is chosen) are served before the
+/// others, lowest rank first: the job that has asked for the least goes next, so a short job beside a long one runs
+/// at nearly its own speed, and the long one yields only the short ones' first calls. Not thread-safe: its owner
+/// serializes access.
 /// </summary>
 internal sealed class FairQueue<T>
 {
@@ -15,18 +16,21 @@ internal sealed class FairQueue<T>
 
     public int Count { get; private set; }
 
-    /// <summary>Queues an item behind its partition's others; with an <paramref name="ahead"/> rank, in the front class.</summary>
-    public Entry Enqueue(string partition, T item, int? ahead = null)
+    /// <summary>
+    /// Queues an item behind its partition's others; with an <paramref name="ahead"/> rank, in the front class (the
+    /// rank the partition's first ahead entry brought is read for all of them).
+    /// </summary>
+    public Entry Enqueue(string partition, T item, Func<int>? ahead = null)
     {
         var key = (partition, ahead is not null);
         if (!_partitions.TryGetValue(key, out var p))
         {
-            p = new Partition(partition, ahead is not null);
+            p = new Partition(partition, ahead);
             _partitions.Add(key, p);
             p.RotationNode = (ahead is not null ? _ahead : _rotation).AddLast(p);
         }
 
-        var entry = new Entry(p, item, ahead ?? int.MaxValue);
+        var entry = new Entry(p, item);
         entry.Node = p.Items.AddLast(entry);
         Count++;
         return entry;
@@ -37,13 +41,15 @@ internal sealed class FairQueue<T>
     {
         if (_ahead.First is { } first)
         {
-            // The least served first; on a tie, the one earlier in the rotation.
+            // The least asked for first; on a tie, the one earlier in the rotation.
             var least = first.Value;
+            var lowest = least.Rank!();
             for (var node = first.Next; node is not null; node = node.Next)
             {
-                if (node.Value.Items.First!.Value.Rank < least.Items.First!.Value.Rank)
+                var rank = node.Value.Rank!();
+                if (rank < lowest)
                 {
-                    least = node.Value;
+                    (least, lowest) = (node.Value, rank);
                 }
             }
 
@@ -98,29 +104,27 @@ internal sealed class FairQueue<T>
         {
             p.RotationNode!.List!.Remove(p.RotationNode);
             p.RotationNode = null;
-            _partitions.Remove((p.Key, p.Ahead));
+            _partitions.Remove((p.Key, p.Rank is not null));
         }
 
         return true;
     }
 
-    public sealed class Entry(Partition partition, T item, int rank)
+    public sealed class Entry(Partition partition, T item)
     {
         public Partition Partition { get; } = partition;
 
         public T Item { get; } = item;
 
-        /// <summary>The ahead rank; <see cref="int.MaxValue"/> in the round-robin class.</summary>
-        public int Rank { get; } = rank;
-
         internal LinkedListNode<Entry>? Node { get; set; }
     }
 
-    public sealed class Partition(string key, bool ahead)
+    public sealed class Partition(string key, Func<int>? rank)
     {
         public string Key { get; } = key;
 
-        public bool Ahead { get; } = ahead;
+        /// <summary>The ahead rank, read when the next entry is chosen; null in the round-robin class.</summary>
+        public Func<int>? Rank { get; } = rank;
 
         internal LinkedList<Entry> Items { get; } = new();
 

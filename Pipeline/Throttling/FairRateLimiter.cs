@@ -90,7 +90,7 @@ internal abstract class FairRateLimiter : RateLimiter
 
     /// <summary>Waits for <paramref name="permitCount"/> permits in <paramref name="partition"/>'s FIFO; with an
     /// <paramref name="ahead"/> rank, in the front class (<see cref="FairQueue{T}"/>).</summary>
-    public ValueTask<RateLimitLease> AcquireAsync(string partition, int permitCount, CancellationToken cancellationToken, int? ahead = null)
+    public ValueTask<RateLimitLease> AcquireAsync(string partition, int permitCount, CancellationToken cancellationToken, Func<int>? ahead = null)
     {
         ArgumentNullException.ThrowIfNull(partition);
         CheckPermitCount(permitCount);

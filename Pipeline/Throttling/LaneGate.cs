@@ -37,7 +37,7 @@ internal sealed class LaneGate
     }
 
     /// <summary>Waits for a slot (with an <paramref name="ahead"/> rank, in the front class of <see cref="FairQueue{T}"/>); false when the lane's wait queue is full.</summary>
-    public ValueTask<bool> AcquireAsync(string partition, int? ahead, CancellationToken cancellationToken)
+    public ValueTask<bool> AcquireAsync(string partition, Func<int>? ahead, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Waiter waiter;

@@ -177,9 +177,9 @@ public sealed partial class Throttle : IDisposable
             return Refuse(scope, lane, ThrottleRejectionReason.BudgetExhausted, null);
         }
 
-        // A job's first calls wait ahead of other jobs' later ones, the least served first (FairQueue): a short job is
-        // not slowed by a long one.
-        int? ahead = job?.Budget.Used is { } used && used <= Volatile.Read(ref _options).AheadCalls ? used : null;
+        // A job's first calls wait ahead of other jobs' later ones, the job that has asked for the fewest calls so far
+        // first (FairQueue): a short job is not slowed by a long one.
+        var ahead = job is not null && job.Budget.Used <= Volatile.Read(ref _options).AheadCalls ? job.Budget.Asked : null;
 
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;

@@ -256,6 +256,32 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task AcquireAsync_BothJobsWithinTheirFirstCalls_TheOneThatAskedForFewerGoesFirst()
+    {
+        using var core = Harness(("Pipeline:Throttle:Limit", "10"), ("Pipeline:Throttle:Lanes:bulk", "1000"));
+        var small = core.Jobs.Start();
+        var big = core.Jobs.Start();
+        var smallFirst = Enumerable.Range(0, 12).Select(_ => Acquire(core.Throttle, "bulk", small, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => smallFirst.Count(c => c.IsCompleted) == 10);
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(smallFirst).Within();
+
+        // The big job asks for 20 at once (8 fit this window), then the small job for 5 more: 17 asked against 20,
+        // all within the first 32. Ranked by the calls made when each was queued, the big job's 9th to 12th would go
+        // first and the rest would take turns; ranked by what each job has asked for by now, the small job's go first.
+        var bigCalls = Enumerable.Range(0, 20).Select(_ => Acquire(core.Throttle, "bulk", big, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => bigCalls.Count(c => c.IsCompleted) == 8);
+        var smallLater = Enumerable.Range(0, 5).Select(_ => Acquire(core.Throttle, "bulk", small, CancellationToken.None)).ToList();
+        await Signals.SettleAsync();
+
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(smallLater).Within();
+        await Signals.UntilAsync(() => bigCalls.Count(c => c.IsCompleted) >= 13);
+        await Signals.SettleAsync();
+        Assert.Equal(13, bigCalls.Count(c => c.IsCompleted));
+    }
+
+    [Fact]
     public async Task AcquireAsync_CancelledWhileWaitingForSlot_LeavesQueueAndRefundsBudget()
     {
         using var core = Harness(("Pipeline:Throttle:Lanes:x", "1"));
