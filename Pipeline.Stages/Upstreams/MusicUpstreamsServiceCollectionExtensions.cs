@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 using Pipeline.Throttling;
 
 namespace Pipeline.Stages.Upstreams;
@@ -9,10 +10,14 @@ namespace Pipeline.Stages.Upstreams;
 /// <summary>Registers the music upstream clients: each behind resilience and the shared throttle.</summary>
 public static class MusicUpstreamsServiceCollectionExtensions
 {
+    // The circuit breaker samples three attempt timeouts, and no less than Polly allows.
+    private static readonly TimeSpan MinSampling = TimeSpan.FromSeconds(0.5);
+
     /// <summary>
     /// Adds Spotify, Deezer and Last.fm clients bound to <c>Pipeline:Upstreams</c>. Per client, outermost first:
-    /// standard resilience (timeouts, retries honouring Retry-After, circuit breaker), the throttle (so every retry
-    /// is a new call against the rate limit and the budget), then upstream-specific handlers. Requests are not logged
+    /// resilience (total timeout, retries honouring Retry-After, circuit breaker), the throttle (so every retry is a
+    /// new call against the rate limit and the budget), the attempt timeout (the upstream's answer, not the wait for a
+    /// permit), then upstream-specific handlers. Requests are not logged
     /// by HttpClientFactory: their URLs can carry keys.
     /// </summary>
     /// <param name="services">The service collection; needs <c>AddPipelineCore()</c> and an <see cref="ISandboxAddress"/> for sandbox mode.</param>
@@ -48,17 +53,23 @@ public static class MusicUpstreamsServiceCollectionExtensions
             // Timeouts belong to the resilience pipeline.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
-        client.AddStandardResilienceHandler().Configure((resilience, sp) =>
+        // The standard pipeline's strategies, split around the throttle: a call may queue for its permit as long as
+        // the total timeout allows, and only the upstream's own answer is held to the attempt timeout (queued calls
+        // timed out by the hundred under a backlog, and their retries lost their place in the queue).
+        client.AddResilienceHandler("upstream", static (pipeline, context) =>
         {
-            var settings = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience;
-            resilience.AttemptTimeout.Timeout = settings.AttemptTimeout;
-            resilience.TotalRequestTimeout.Timeout = settings.TotalTimeout;
-            resilience.Retry.MaxRetryAttempts = settings.MaxRetries;
-            resilience.Retry.Delay = settings.RetryDelay;
-            resilience.Retry.ShouldRetryAfterHeader = true;
-            resilience.CircuitBreaker.SamplingDuration = settings.AttemptTimeout * 3;
+            var settings = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience;
+            pipeline
+                .AddTimeout(new HttpTimeoutStrategyOptions { Name = "TotalTimeout", Timeout = settings.TotalTimeout })
+                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = settings.MaxRetries, Delay = settings.RetryDelay, ShouldRetryAfterHeader = true })
+                .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions { SamplingDuration = TimeSpan.FromTicks(Math.Max(settings.AttemptTimeout.Ticks * 3, MinSampling.Ticks)) });
         });
         client.AddHttpMessageHandler(sp => new ThrottleHandler(sp.GetRequiredService<Throttle>(), lane, sp.GetRequiredService<UpstreamMetrics>()));
+        client.AddResilienceHandler("attempt", static (pipeline, context) => pipeline.AddTimeout(new HttpTimeoutStrategyOptions
+        {
+            Name = "AttemptTimeout",
+            Timeout = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience.AttemptTimeout,
+        }));
         return client;
     }
 }

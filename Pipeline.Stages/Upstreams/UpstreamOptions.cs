@@ -79,13 +79,13 @@ public sealed class LastFmUpstreamOptions
 /// <summary>Resilience of non-streaming upstream calls (Microsoft.Extensions.Http.Resilience).</summary>
 public sealed class UpstreamResilienceOptions
 {
-    /// <summary>One attempt's timeout. Default 10 s.</summary>
+    /// <summary>One attempt's timeout: the upstream's answer, from the send to the response headers, not the wait for the throttle's permit. Default 10 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>All attempts together, waits included. Default 60 s.</summary>
+    /// <summary>All attempts together, the waits for the throttle's permits and between retries included. Default 60 s.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Retries after the first attempt (each one a new call against the rate limit and budget). Default 3; at least 1 (the standard resilience pipeline needs one).</summary>
+    /// <summary>Retries after the first attempt (each one a new call against the rate limit and budget). Default 3; at least 1.</summary>
     [Range(1, 10)]
     public int MaxRetries { get; set; } = 3;
 

@@ -128,6 +128,29 @@ public sealed class UpstreamClientTests
     }
 
     [Fact]
+    public async Task CallQueuedForItsPermitLongerThanTheAttemptTimeout_NeitherTimedOutNorRetried()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Pipeline:Throttle:Lanes:deezer"] = "1",
+            ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = "00:00:00.200",
+            ["Pipeline:Upstreams:Resilience:MaxRetries"] = "1",
+        });
+        var job = upstreams.Jobs.Start();
+        // The lane's only slot, held from another flow (a call in the holder's own flow would borrow it).
+        var holder = await Task.Run(() => upstreams.Throttle.AcquireAsync("deezer", null, CancellationToken.None).AsTask());
+
+        var call = upstreams.Get<DeezerClient>().GetTrackAsync(Known.DeezerId.ToString(System.Globalization.CultureInfo.InvariantCulture), job, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // five attempt timeouts' worth of queueing: both attempts would have timed out
+        Assert.False(call.IsCompleted);
+        holder.Dispose();
+
+        Assert.Equal(Known.DeezerId, (await call.Within())!.Id);
+        Assert.Single(upstreams.Requests("deezer"));
+        Assert.Equal(1, job.Budget.Used);
+    }
+
+    [Fact]
     public async Task MalformedJson_FailsAsMalformed()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(new Dictionary<string, string?> { ["Pipeline:Sandbox:Spotify:MalformedRate"] = "1" });
