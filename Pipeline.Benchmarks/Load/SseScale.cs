@@ -52,12 +52,7 @@ internal static class SseScale
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
         await using var upstreams = upstreamsApart ? await HostProcess.StartAsync(sandbox) : null;
-        foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
-        {
-            settings[key] = value;
-        }
-
-        await using var host = await HostProcess.StartAsync(settings);
+        await using var host = await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "a 124 BPM sunset house set", trackCount = 8, detach = true });
@@ -90,12 +85,7 @@ internal static class SseScale
         var sandbox = new Dictionary<string, string>();
         var settings = new Dictionary<string, string> { ["Pipeline:Llm:MaxTokens"] = "200" };
         await using var upstreams = upstreamsApart ? await HostProcess.StartAsync(sandbox) : null;
-        foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
-        {
-            settings[key] = value;
-        }
-
-        await using var host = await HostProcess.StartAsync(settings);
+        await using var host = await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         var ids = new List<string>();
@@ -163,6 +153,17 @@ internal static class SseScale
 
     private static List<double> Latencies(IEnumerable<string> outputs) =>
         [.. outputs.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order()];
+
+    // The measured host's settings: pointed at the sandbox's own host when there is one, else with the sandbox's settings.
+    private static Dictionary<string, string> WithUpstreams(Dictionary<string, string> settings, Dictionary<string, string> sandbox, HostProcess? upstreams)
+    {
+        foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     // The settings that point every upstream client at a sandbox elsewhere, as if it were the real services.
     private static Dictionary<string, string> AsRealUpstreams(Uri sandbox) => new()

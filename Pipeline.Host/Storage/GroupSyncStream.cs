@@ -15,10 +15,10 @@ internal sealed class GroupSyncStream : Stream
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
+    private readonly Action _synced;
     private long? _lastSync;
     private bool _dirty;
     private bool _armed;
-    private readonly Action _synced;
     private bool _closed;
 
     /// <summary>Opens (or creates) the file at <paramref name="path"/>; <paramref name="synced"/> is called after each sync.</summary>
@@ -67,12 +67,11 @@ internal sealed class GroupSyncStream : Stream
         }
     }
 
-    /// <summary>Hands what was written to the OS, and forces it to disk now or within the interval.</summary>
+    /// <summary>Forces what was written (already with the OS: the file is unbuffered) to disk, now or within the interval.</summary>
     public override void Flush()
     {
         lock (_lock)
         {
-            _file.Flush(flushToDisk: false);
             if (!_dirty)
             {
                 return;
