@@ -22,30 +22,32 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
 
     public async ValueTask<IReadOnlyList<ItemResult<Track>>> RunAsync(IReadOnlyList<StageItem<Track>> batch, CancellationToken cancellationToken)
     {
+        // Each job's call waits its own turn at the throttle, side by side: a short job's few ids do not queue behind
+        // a long job's call in the same batch.
         var results = new ItemResult<Track>[batch.Count];
-        foreach (var group in batch.Select((item, i) => (item, i)).GroupBy(p => p.item.Job))
+        await Task.WhenAll(batch.Select((item, i) => (item, i)).GroupBy(p => p.item.Job).Select(group => RunJobAsync(group.Key, [.. group], results)));
+        return results;
+    }
+
+    private async Task RunJobAsync(JobContext job, IReadOnlyList<(StageItem<Track> Item, int Index)> items, ItemResult<Track>[] results)
+    {
+        try
         {
-            var job = group.Key;
-            try
+            var features = await FeaturesAsync([.. items.Select(p => p.Item.Value)], job);
+            foreach (var (item, i) in items)
             {
-                var features = await FeaturesAsync([.. group.Select(p => p.item.Value)], job);
-                foreach (var (item, i) in group)
-                {
-                    var track = WithFeatures(item.Value, features.GetValueOrDefault(item.Value.Id));
-                    collected.AddFeatures(job, track);
-                    results[i] = ItemResult.Ok(track);
-                }
-            }
-            catch (OperationCanceledException) when (job.IsStopped)
-            {
-                foreach (var (_, i) in group)
-                {
-                    results[i] = ItemResult.Fail<Track>("cancelled"); // the stage records these as cancelled
-                }
+                var track = WithFeatures(item.Value, features.GetValueOrDefault(item.Value.Id));
+                collected.AddFeatures(job, track);
+                results[i] = ItemResult.Ok(track);
             }
         }
-
-        return results;
+        catch (OperationCanceledException) when (job.IsStopped)
+        {
+            foreach (var (_, i) in items)
+            {
+                results[i] = ItemResult.Fail<Track>("cancelled"); // the stage records these as cancelled
+            }
+        }
     }
 
     private async Task<Dictionary<string, AudioFeatures?>> FeaturesAsync(IReadOnlyList<Track> tracks, JobContext job)

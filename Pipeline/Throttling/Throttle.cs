@@ -6,10 +6,10 @@ using Pipeline.Jobs;
 namespace Pipeline.Throttling;
 
 /// <summary>
-/// The one gate every upstream call passes: a job's call budget, then a slot of the upstream's lane, then a permit of
-/// the lane's own rate where it has one (an upstream's quota), then a permit of the global rate limit, taken only
-/// when the call can start at once. Waiters are served FIFO within
-/// a job and round-robin across jobs at both the lane and the rate limit.
+/// The one gate every upstream call passes: a job's call budget, then a permit of the lane's own rate where it has one
+/// (an upstream's quota), then a slot of the upstream's lane, then a permit of the global rate limit, taken only
+/// when the call can start at once. Waiters are served FIFO within a job and round-robin across jobs, a job's first
+/// calls ahead, at the lane and at both rate limits.
 /// </summary>
 public sealed partial class Throttle : IDisposable
 {
@@ -184,22 +184,26 @@ public sealed partial class Throttle : IDisposable
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;
         (SlidingLogRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
+        _laneRates.TryGetValue(lane, out var laneRate);
         try
         {
-            // Slot before permit: a permit burnt while waiting for a slot is rate lost for good.
+            // A global permit is taken only once the call holds its slot: one burnt while waiting for a slot is rate
+            // lost for good, to every lane. A lane's own rate comes before its slot, so the slots are held by calls
+            // about to start and the lane's fair queue, not slot order, decides which job's call goes next; a permit
+            // waiting for a slot costs only this lane, which is then bound by its slots anyway.
             if (holder is not null)
             {
                 await holder.Children.WaitAsync(cancellationToken);
                 slot = SlotKind.Borrowed;
             }
-            else if (await gate.AcquireAsync(partition, ahead, cancellationToken))
+            else if (laneRate is null)
             {
-                slot = SlotKind.Own;
-            }
-            else
-            {
-                job?.Budget.Refund();
-                return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
+                slot = await AcquireSlotAsync(gate, partition, ahead, cancellationToken);
+                if (slot == SlotKind.None)
+                {
+                    job?.Budget.Refund();
+                    return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
+                }
             }
 
             while (true)
@@ -209,7 +213,7 @@ public sealed partial class Throttle : IDisposable
                     await Task.Delay(pause, _time, cancellationToken);
                 }
 
-                if (_laneRates.TryGetValue(lane, out var laneRate))
+                if (laneRate is not null)
                 {
                     using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken, ahead);
                     if (!lanePermit.IsAcquired)
@@ -220,6 +224,16 @@ public sealed partial class Throttle : IDisposable
                     }
 
                     laneGranted = (laneRate, lanePermit);
+                }
+
+                if (slot == SlotKind.None)
+                {
+                    slot = await AcquireSlotAsync(gate, partition, ahead, cancellationToken);
+                    if (slot == SlotKind.None)
+                    {
+                        job?.Budget.Refund();
+                        return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
+                    }
                 }
 
                 using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken, ahead);
@@ -256,6 +270,9 @@ public sealed partial class Throttle : IDisposable
             laneGranted?.Limiter.Restamp(laneGranted.Value.Lease, sentAt);
         });
     }
+
+    private static async ValueTask<SlotKind> AcquireSlotAsync(LaneGate gate, string partition, Func<int>? ahead, CancellationToken cancellationToken) =>
+        await gate.AcquireAsync(partition, ahead, cancellationToken) ? SlotKind.Own : SlotKind.None;
 
     private ThrottleLease Refuse(LaneScope scope, string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)
     {

@@ -145,6 +145,36 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task LaneRate_LongJobQueuedBeyondTheLanesSlots_NewcomersFirstCallTakesTheNextPermit()
+    {
+        using var core = Harness(
+            ("Pipeline:Throttle:Limit", "100"),
+            ("Pipeline:Throttle:Lanes:lastfm", "2"),
+            ("Pipeline:Throttle:LaneRates:lastfm", "1"));
+        var (big, small) = (core.Jobs.Start(), core.Jobs.Start());
+        var bigCalls = Enumerable.Range(0, 6).Select(_ => Acquire(core.Throttle, "lastfm", big, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => bigCalls[0].IsCompleted);
+        (await bigCalls[0]).Dispose();
+        var smallCall = Acquire(core.Throttle, "lastfm", small, CancellationToken.None);
+        await Signals.SettleAsync();
+
+        // The big job's waiters hold no slot while they wait for the lane's rate, so the small job's first call is
+        // not stuck behind them at the lane: it takes the next permit.
+        Assert.Equal(0, core.Throttle.GetSnapshot().Lanes.Single(l => l.Lane == "lastfm").InUse);
+        core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        using var lease = await smallCall.Within();
+        await Signals.SettleAsync();
+
+        Assert.True(lease.IsAcquired);
+        Assert.Equal(1, bigCalls.Count(c => c.IsCompleted));
+        for (var second = 1; second <= 5; second++)
+        {
+            core.FakeTime.Advance(TimeSpan.FromSeconds(1));
+            (await bigCalls[second].Within()).Dispose(); // then the big job's, one a second, in order
+        }
+    }
+
+    [Fact]
     public async Task LaneSpacing_Reconfigured_TakesEffectLive()
     {
         using var core = Harness(

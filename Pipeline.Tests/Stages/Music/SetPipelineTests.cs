@@ -72,6 +72,27 @@ public sealed class SetPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_TwoJobsInOneFeaturesBatch_TheirCallsGoOutSideBySide()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(
+            new Dictionary<string, string?> { ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:00.500", ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:00.500" },
+            new Dictionary<string, string?>(Throttle20)
+            {
+                ["Pipeline:Stages:audio-features:MaxDegreeOfParallelism"] = "1",
+                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:00.300",
+            });
+
+        var outcomes = await Task.WhenAll(
+            RunAsync(upstreams, new SetRequest("a 124 BPM sunset house set", TrackCount: 6)),
+            RunAsync(upstreams, new SetRequest("melancholic indie folk", TrackCount: 6)));
+
+        Assert.All(outcomes, o => Assert.Equal(JobOutcome.Completed, o.Outcome));
+        var features = upstreams.Requests("spotify").Where(r => r.Path.Contains("/audio-features", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, features.Count); // one batch, one call per job
+        Assert.Equal(2, MaxOverlap(features)); // each job's call waits its own turn, not behind the other's
+    }
+
+    [Fact]
     public async Task RunAsync_Sandbox_NoUpstreamSeesMoreThanTheLimitInAnySlidingSecondNorALaneOverItsSize()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
