@@ -52,7 +52,7 @@ internal sealed partial class JobService(
         }
 
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount ?? 30, request.SeedTracks);
-        var log = new JobLog(store);
+        var log = new JobLog(store, time);
         var context = registry.Start(log);
         var record = new JobRecord
         {
@@ -84,7 +84,7 @@ internal sealed partial class JobService(
                 return null;
             }
 
-            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false), null, time));
+            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false, time: time), null, time));
             Retire(id);
         }
 
@@ -156,7 +156,7 @@ internal sealed partial class JobService(
             return;
         }
 
-        var log = JobLog.Restore(stored.Events, resume: true, store);
+        var log = JobLog.Restore(stored.Events, resume: true, store, time);
         var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
         var context = registry.Start(log, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         Interlocked.Increment(ref _admitted);

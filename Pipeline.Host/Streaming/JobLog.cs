@@ -15,9 +15,10 @@ namespace Pipeline.Host.Streaming;
 /// serialized once as <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow
 /// live appends with no gap and no duplicate. Nothing is appended after the terminal event, or after the log is
 /// sealed for a restart. With a <paramref name="store"/>, each entry is handed to it in order and readers see it once it
-/// is committed, so no client ever holds an id a crash could take back.
+/// is committed, so no client ever holds an id a crash could take back. Waiting readers are woken in waves spaced on
+/// <paramref name="time"/> (<see cref="StreamWaves"/>).
 /// </summary>
-internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
+internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = null) : IPipelineEventSink
 {
     private const int KeptBatchCapacity = 256;
 
@@ -27,7 +28,7 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     private readonly StringBuilder _llmText = new();
     private readonly List<DeadLetter> _deadLetters = [];
     private readonly HashSet<JobLogWaiter> _waiting = [];
-    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere());
+    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time ?? TimeProvider.System, StreamWaves.Spacing));
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
     private ResumeFilter? _resume;
     private bool _sealed;
@@ -42,9 +43,9 @@ internal sealed class JobLog(IJobLogStore? store = null) : IPipelineEventSink
     /// A log read back from the store. With <paramref name="resume"/> the job runs again: its re-run's events are
     /// appended after the stored ones, less what it already said (<see cref="ResumeFilter"/>).
     /// </summary>
-    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null)
+    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null, TimeProvider? time = null)
     {
-        var log = new JobLog(store) { _committed = entries.Count };
+        var log = new JobLog(store, time) { _committed = entries.Count };
         var events = new List<PipelineEvent>(entries.Count);
         foreach (var entry in entries)
         {

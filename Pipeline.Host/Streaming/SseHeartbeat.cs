@@ -4,8 +4,9 @@ namespace Pipeline.Host.Streaming;
 
 /// <summary>
 /// Pings quiet event streams with one timer for the whole host: every second it writes <c>: ping</c> to each stream
-/// quiet for at least the <see cref="StreamingOptions.Heartbeat"/> in force (reloaded live, at least 1 s). A ping comes
-/// at most a second late, and a stream costs no timer of its own. Pings go out in waves (<see cref="WaveDispatcher{T}"/>).
+/// quiet for at least the <see cref="StreamingOptions.Heartbeat"/> in force (reloaded live, at least 1 s). A stream
+/// costs no timer of its own. Pings go out in waves (<see cref="StreamWaves"/>): a ping comes at most a second late,
+/// plus a wave's spacing for every 64 streams due before it.
 /// </summary>
 internal sealed class SseHeartbeat : IDisposable
 {
@@ -14,7 +15,7 @@ internal sealed class SseHeartbeat : IDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<SseResponseWriter> _streams = [];
     private readonly List<SseResponseWriter> _due = [];
-    private readonly WaveDispatcher<SseResponseWriter> _pings = new(static s => _ = s.PingAsync()); // PingAsync never throws
+    private readonly WaveDispatcher<SseResponseWriter> _pings;
     private readonly ITimer _timer;
     private bool _disposed;
 
@@ -22,6 +23,7 @@ internal sealed class SseHeartbeat : IDisposable
     {
         _options = options;
         Time = time;
+        _pings = new(static s => _ = s.PingAsync(), queueNext: WaveDispatcher<SseResponseWriter>.Spaced(time, StreamWaves.Spacing)); // PingAsync never throws
         using (ExecutionContext.SuppressFlow()) // the timer outlives the request that happens to create it
         {
             _timer = time.CreateTimer(static h => ((SseHeartbeat)h!).OnTick(), this, Tick, Timeout.InfiniteTimeSpan);

@@ -27,6 +27,7 @@ internal sealed class SseResponseWriter : IAsyncDisposable
     private readonly List<byte[]> _batch = []; // frames written and not yet sent
     private long _lastWrite;
     private int _unflushed;
+    private bool _sent;
     private bool _closed;
 
     /// <summary>Starts the stream's quiet spell now and joins the heartbeat.</summary>
@@ -59,13 +60,29 @@ internal sealed class SseResponseWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends what is written; false once the client is gone.</summary>
+    /// <summary>
+    /// Sends what is written, or, the first time with nothing written, the response's headers alone, so the client
+    /// knows the stream is open (a replay's first batch carries them: one send and one block of Kestrel's, not two);
+    /// false once the client is gone.
+    /// </summary>
     public async ValueTask<bool> FlushAsync()
     {
         await _gate.WaitAsync(_cancellationToken);
         try
         {
-            return _unflushed == 0 || await SendLockedAsync();
+            if (_unflushed > 0)
+            {
+                return await SendLockedAsync();
+            }
+
+            if (_sent)
+            {
+                return true;
+            }
+
+            _sent = true;
+            var result = await _writer.FlushAsync(_cancellationToken);
+            return !result.IsCompleted && !result.IsCanceled;
         }
         finally
         {
@@ -137,6 +154,7 @@ internal sealed class SseResponseWriter : IAsyncDisposable
 
             _batch.Clear();
             _unflushed = 0;
+            _sent = true;
             var result = await _writer.WriteAsync(bytes, _cancellationToken);
             return !result.IsCompleted && !result.IsCanceled;
         }

@@ -19,8 +19,6 @@ internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, lon
         response.Headers["X-Accel-Buffering"] = "no";
         var cancellationToken = httpContext.RequestAborted;
         using var subscription = subscribe?.Invoke();
-        await response.BodyWriter.FlushAsync(cancellationToken);
-
         metrics.StreamOpened();
         try
         {

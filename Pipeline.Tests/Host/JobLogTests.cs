@@ -136,6 +136,33 @@ public sealed class JobLogTests
         }
     }
 
+    [Fact]
+    public async Task Publish_ManyReadersWaiting_WokenAWaveAtATimeTheWavesSpacedOnTheClock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(At);
+        var log = new JobLog(time: time);
+        log.Publish(new JobAccepted("j", At, "p", 3));
+        var readers = Enumerable.Range(0, 150).Select(_ => log.ReadAsync(1, CancellationToken.None).GetAsyncEnumerator()).ToList();
+        var next = readers.Select(r => r.MoveNextAsync().AsTask()).ToList();
+        await Signals.SettleAsync();
+
+        log.Publish(new LlmDelta("j", At, "x"));
+
+        await Signals.UntilAsync(() => next.Count(t => t.IsCompleted) >= 64);
+        Assert.Equal(64, next.Count(t => t.IsCompleted));
+        var step = StreamWaves.Spacing / 4;
+        var second = await time.StepUntilAsync(step, () => next.Count(t => t.IsCompleted) >= 128);
+        Assert.Equal(128, next.Count(t => t.IsCompleted));
+        var third = await time.StepUntilAsync(step, () => next.Count(t => t.IsCompleted) == 150);
+
+        Assert.True(second >= StreamWaves.Spacing && third >= StreamWaves.Spacing, $"waves {second} and {third} apart"); // each wave's writes are sent before the next
+        Assert.All(readers, r => Assert.Equal(2, r.Current.Seq));
+        foreach (var reader in readers)
+        {
+            await reader.DisposeAsync();
+        }
+    }
+
     private static Pipeline.Stages.Music.Track Song(string id, int index) => new(id, "t", ["a"], null, null, 1000, null, index);
 
     private static JobLog Interrupted()

@@ -133,6 +133,46 @@ public sealed class SseStreamResultTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_ReplayReady_TheHeadersGoWithItInOneSend()
+    {
+        var log = new JobLog();
+        log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
+        log.Publish(new JobEnded("j", CoreHarness.Epoch, JobOutcome.Completed, null));
+        var body = new WholeWritesOnly();
+        var context = new DefaultHttpContext();
+        context.Features.Set<IHttpResponseBodyFeature>(new WriterBody(body));
+        var options = FixedOptions.Of(new StreamingOptions());
+        using var heartbeat = new SseHeartbeat(options, new FakeTimeProvider(CoreHarness.Epoch));
+
+        await new SseStreamResult(log.ReadAsync(0, CancellationToken.None), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()))
+            .ExecuteAsync(context).Within();
+
+        Assert.Equal(["write"], body.Sends); // one send for headers and replay: one of Kestrel's blocks per stream opened, not two
+        Assert.Contains("id: 2\n\n", body.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_NothingYetToSend_TheHeadersGoAtOnce()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var body = new WholeWritesOnly();
+        var context = new DefaultHttpContext();
+        context.Features.Set<IHttpResponseBodyFeature>(new WriterBody(body));
+        var options = FixedOptions.Of(new StreamingOptions());
+        using var heartbeat = new SseHeartbeat(options, new FakeTimeProvider(CoreHarness.Epoch));
+
+        var writing = new SseStreamResult(Entries(release.Task), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()))
+            .ExecuteAsync(context);
+        await Signals.UntilAsync(() => body.Sends.Count > 0);
+        var beforeAnyEvent = body.Sends.ToList();
+        release.SetResult();
+        await writing.Within();
+
+        Assert.Equal(["flush"], beforeAnyEvent);
+        Assert.Equal(["flush", "write"], body.Sends);
+    }
+
+    [Fact]
     public async Task FrameAsync_SameEntry_FormattedOnceAndSharedButTheRetryFrameIsItsOwn()
     {
         var entry = new JobLogEntry(3, "llm.delta", """{"text":"x"}""");
@@ -206,6 +246,9 @@ public sealed class SseStreamResultTests
 
         public int Borrowed { get; private set; }
 
+        /// <summary>What the response was asked to send, in order: <c>write</c> (bytes, flushed) or <c>flush</c> alone.</summary>
+        public List<string> Sends { get; } = [];
+
         public string Text
         {
             get
@@ -222,6 +265,7 @@ public sealed class SseStreamResultTests
             lock (_text)
             {
                 _text.Append(Encoding.UTF8.GetString(source.Span));
+                Sends.Add("write");
             }
 
             return ValueTask.FromResult(new FlushResult(false, false));
@@ -239,7 +283,15 @@ public sealed class SseStreamResultTests
         {
         }
 
-        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(new FlushResult(false, false));
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            lock (_text)
+            {
+                Sends.Add("flush");
+            }
+
+            return ValueTask.FromResult(new FlushResult(false, false));
+        }
 
         public override void CancelPendingFlush()
         {

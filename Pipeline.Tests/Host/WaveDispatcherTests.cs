@@ -30,6 +30,23 @@ public sealed class WaveDispatcherTests
     }
 
     [Fact]
+    public void Take_WithQueueNext_TheFirstWaveQueuedAtOnceTheRestThroughQueueNext()
+    {
+        var later = new Queue<IThreadPoolWorkItem>();
+        var dispatcher = new WaveDispatcher<int>(_ran.Add, waveSize: 2, _queued.Enqueue, later.Enqueue);
+
+        dispatcher.Take([1, 2, 3, 4, 5]);
+        _queued.Dequeue().Execute();
+
+        Assert.Equal([1, 2], _ran);
+        Assert.Empty(_queued);
+        later.Dequeue().Execute();
+        later.Dequeue().Execute();
+        Assert.Equal([1, 2, 3, 4, 5], _ran);
+        Assert.Empty(later);
+    }
+
+    [Fact]
     public void Take_WhileAWaveIsQueued_JoinsItInsteadOfQueueingAnother()
     {
         var dispatcher = new WaveDispatcher<int>(_ran.Add, waveSize: 8, _queued.Enqueue);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Pipeline.Tests.Support;
 
 /// <summary>Guards for awaiting signals: a hung test fails instead of hanging CI.</summary>
@@ -53,5 +55,26 @@ internal static class Signals
 
             await Task.Yield();
         }
+    }
+
+    /// <summary>
+    /// Steps the fake clock by <paramref name="step"/> until <paramref name="condition"/> holds (bounded) and returns
+    /// how far it stepped: at least as far as the code under test waited, whenever it set its timer.
+    /// </summary>
+    public static async Task<TimeSpan> StepUntilAsync(this FakeTimeProvider time, TimeSpan step, Func<bool> condition)
+    {
+        var stepped = TimeSpan.Zero;
+        await UntilAsync(() =>
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            time.Advance(step);
+            stepped += step;
+            return false;
+        });
+        return stepped;
     }
 }

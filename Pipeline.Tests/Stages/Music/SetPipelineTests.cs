@@ -79,7 +79,7 @@ public sealed class SetPipelineTests
             new Dictionary<string, string?>(Throttle20)
             {
                 ["Pipeline:Stages:audio-features:MaxDegreeOfParallelism"] = "1",
-                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:00.300",
+                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:02", // both jobs' tracks in one batch, however the searches land
             });
 
         var outcomes = await Task.WhenAll(
