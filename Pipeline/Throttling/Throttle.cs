@@ -184,7 +184,6 @@ public sealed partial class Throttle : IDisposable
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;
         (SlidingLogRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
-        _laneRates.TryGetValue(lane, out var laneRate);
         try
         {
             // A global permit is taken only once the call holds its slot: one burnt while waiting for a slot is rate
@@ -196,15 +195,6 @@ public sealed partial class Throttle : IDisposable
                 await holder.Children.WaitAsync(cancellationToken);
                 slot = SlotKind.Borrowed;
             }
-            else if (laneRate is null)
-            {
-                slot = await AcquireSlotAsync(gate, partition, ahead, cancellationToken);
-                if (slot == SlotKind.None)
-                {
-                    job?.Budget.Refund();
-                    return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
-                }
-            }
 
             while (true)
             {
@@ -213,7 +203,7 @@ public sealed partial class Throttle : IDisposable
                     await Task.Delay(pause, _time, cancellationToken);
                 }
 
-                if (laneRate is not null)
+                if (_laneRates.TryGetValue(lane, out var laneRate))
                 {
                     using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken, ahead);
                     if (!lanePermit.IsAcquired)
@@ -228,12 +218,13 @@ public sealed partial class Throttle : IDisposable
 
                 if (slot == SlotKind.None)
                 {
-                    slot = await AcquireSlotAsync(gate, partition, ahead, cancellationToken);
-                    if (slot == SlotKind.None)
+                    if (!await gate.AcquireAsync(partition, ahead, cancellationToken))
                     {
                         job?.Budget.Refund();
                         return Refuse(scope, lane, ThrottleRejectionReason.QueueFull, _options.Window);
                     }
+
+                    slot = SlotKind.Own;
                 }
 
                 using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken, ahead);
@@ -270,9 +261,6 @@ public sealed partial class Throttle : IDisposable
             laneGranted?.Limiter.Restamp(laneGranted.Value.Lease, sentAt);
         });
     }
-
-    private static async ValueTask<SlotKind> AcquireSlotAsync(LaneGate gate, string partition, Func<int>? ahead, CancellationToken cancellationToken) =>
-        await gate.AcquireAsync(partition, ahead, cancellationToken) ? SlotKind.Own : SlotKind.None;
 
     private ThrottleLease Refuse(LaneScope scope, string lane, ThrottleRejectionReason reason, TimeSpan? retryAfter)
     {
