@@ -36,10 +36,13 @@ switch (mode)
         await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);
         break;
     case "sse":
-        await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], serverGc: args.Contains("server-gc"), upstreamsApart: args.Contains("upstreams-apart"), output);
+        await SseScale.RunAsync(args.Length > 1 ? [.. args[1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))] : [1000, 5000, 10000], serverGc: args.Contains("server-gc"), upstreamsApart: args.Contains("upstreams-apart"), quiet: args.Contains("quiet"), output);
         break;
     case "sse-active":
         await SseScale.RunActiveAsync(subscribers: 1000, jobs: 20, upstreamsApart: args.Contains("upstreams-apart"), output);
+        break;
+    case "sse-bare-host":
+        await BareSseHost.RunAsync(TimeSpan.FromSeconds(double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)));
         break;
     case "sse-client":
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));

@@ -25,12 +25,14 @@ internal sealed partial class HostProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="settings">Configuration overrides, passed as environment variables.</param>
+    /// <param name="command">What <c>dotnet</c> runs instead of the host, for a baseline that answers <c>/health/ready</c> too.</param>
+    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? command = null)
     {
         var port = FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}");
         var data = Directory.CreateTempSubdirectory("pipeline-bench-").FullName;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
+        var start = new ProcessStartInfo("dotnet", command ?? [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,

@@ -8,7 +8,7 @@ namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
 /// Many concurrent SSE subscribers, run in client processes of their own (each well under the 20,000 open-files
-/// limit): the host's RSS with every stream idle (heartbeats only), then while a job broadcasts its events to all of
+/// limit): the host's RSS while every stream is idle (the job's progress each second, pings when quiet), then while a job broadcasts its events to all of
 /// them, or while many jobs run with their own subscribers, and the delivery latency from append (the event's
 /// <c>at</c>) to receipt, of the events appended after the stream opened (a replay on connecting is not a delivery).
 /// </summary>
@@ -16,43 +16,59 @@ internal static class SseScale
 {
     private const int PerProcess = 2500;
 
+    // How long the streams sit idle (the job's progress each second, pings when quiet) before the job's broadcast, and
+    // how often the host's RSS is read meanwhile: long enough to see where the RSS settles, not only where it starts.
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(180), IdleSample = TimeSpan.FromSeconds(5), Heartbeat = TimeSpan.FromSeconds(5);
+
     /// <param name="levels">Subscriber counts, one host each.</param>
     /// <param name="serverGc">Runs the host with server GC instead of its own setting.</param>
     /// <param name="upstreamsApart">Runs the sandbox in a second host, which the measured host calls as its real
     /// upstreams (<c>Pipeline:Upstreams:Mode</c> Real): the host as deployed, without the sandbox's catalog in it.</param>
+    /// <param name="quiet">The job reports no progress while it waits (<c>Pipeline:Streaming:ProgressInterval</c> a day), so
+    /// the idle streams get only the heartbeat's pings; otherwise its progress goes to every stream each second.</param>
     /// <param name="output">Where the table goes.</param>
-    public static async Task RunAsync(int[] levels, bool serverGc, bool upstreamsApart, TextWriter output)
+    public static async Task RunAsync(int[] levels, bool serverGc, bool upstreamsApart, bool quiet, TextWriter output)
     {
         output.WriteLine($"Host GC: {(serverGc ? "server (DOTNET_gcServer=1)" : "workstation (the host's setting)")}");
+        output.WriteLine($"Idle streams get: {(quiet ? "only pings (the job reports no progress while it waits)" : "the job's progress each second")}, pings every 5 s when quiet");
         output.WriteLine($"Upstreams: {(upstreamsApart ? "the sandbox in a second host process, called as real upstreams" : "the sandbox in the host's process (the offline default)")}");
         output.WriteLine();
-        output.WriteLine("| subscribers | host RSS before | RSS, all idle (heartbeats) | RSS after the broadcast | KiB per idle stream | events per subscriber | delivery p50 | delivery p99 |");
-        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        output.WriteLine($"| subscribers | serving | RSS before | RSS idle at 30 s | RSS idle, max over {Idle.TotalSeconds:0} s | RSS at the end of the idle | RSS after the broadcast | KiB per stream (idle max) | live events per subscriber | delivery p50 | delivery p99 |");
+        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var subscribers in levels)
         {
-            await RunLevelAsync(subscribers, serverGc, upstreamsApart, output);
+            await RunLevelAsync(subscribers, serverGc, upstreamsApart, quiet, bare: true, output);
+            await RunLevelAsync(subscribers, serverGc, upstreamsApart, quiet, bare: false, output);
         }
 
         output.WriteLine();
     }
 
-    private static async Task RunLevelAsync(int subscribers, bool serverGc, bool upstreamsApart, TextWriter output)
+    // With bare, the floor: the same streams and load on a bare Kestrel SSE endpoint (BareSseHost) in place of the host.
+    private static async Task RunLevelAsync(int subscribers, bool serverGc, bool upstreamsApart, bool quiet, bool bare, TextWriter output)
     {
-        // The job waits 40 s on its first call: the streams connect and sit idle, then it streams ~20 track events and its text.
+        // The job's search answers after the idle phase (the host's attempt timeout set past it, so the one call waits):
+        // the streams connect and sit idle but for the job's progress each second, then it streams its tracks and text.
+        var search = Idle + TimeSpan.FromSeconds(20);
         var sandbox = new Dictionary<string, string>
         {
-            ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:40",
-            ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:40",
+            ["Pipeline:Sandbox:Spotify:MedianLatency"] = search.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Sandbox:Spotify:P95Latency"] = search.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "20",
         };
         var settings = new Dictionary<string, string>
         {
-            ["Pipeline:Streaming:Heartbeat"] = "00:00:05",
+            ["Pipeline:Streaming:Heartbeat"] = Heartbeat.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Streaming:ProgressInterval"] = quiet ? "1.00:00:00" : "00:00:01",
             ["Pipeline:Llm:MaxTokens"] = "60",
+            ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = (search + TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (search + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
-        await using var upstreams = upstreamsApart ? await HostProcess.StartAsync(sandbox) : null;
-        await using var host = await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
+        await using var upstreams = upstreamsApart && !bare ? await HostProcess.StartAsync(sandbox) : null;
+        await using var host = bare
+            ? await HostProcess.StartAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : TimeSpan.FromSeconds(1))])
+            : await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "a 124 BPM sunset house set", trackCount = 8, detach = true });
@@ -60,9 +76,19 @@ internal static class SseScale
         var clock = Stopwatch.StartNew();
         var processes = StartClients(host.Address, [id], subscribers);
         var connected = await Task.WhenAll(processes.Select(p => p.StandardOutput.ReadLineAsync()));
-        await Task.Delay(TimeSpan.FromSeconds(Math.Max(5, 30 - clock.Elapsed.TotalSeconds))); // idle, with heartbeats
+        var reading = processes.Select(p => p.StandardOutput.ReadToEndAsync()).ToList();
+        double? rssAt30 = null;
+        var rssIdleMax = 0.0;
+        while (clock.Elapsed < Idle)
+        {
+            await Task.Delay(IdleSample);
+            var rss = host.RssMiB();
+            rssIdleMax = Math.Max(rssIdleMax, rss);
+            rssAt30 ??= clock.Elapsed >= TimeSpan.FromSeconds(30) ? rss : null;
+        }
+
         var rssIdle = host.RssMiB();
-        var results = await Task.WhenAll(processes.Select(p => p.StandardOutput.ReadToEndAsync()));
+        var results = await Task.WhenAll(reading);
         var rssAfter = host.RssMiB();
         foreach (var process in processes)
         {
@@ -72,7 +98,8 @@ internal static class SseScale
 
         var latencies = Latencies(results);
         var streams = connected.Sum(c => int.Parse(c!, CultureInfo.InvariantCulture));
-        output.WriteLine($"| {streams} | {rssBefore:0} MiB | {rssIdle:0} MiB | {rssAfter:0} MiB | {(rssIdle - rssBefore) * 1024 / streams:0.0} | {latencies.Count / (double)streams:0} | {Percentile.Of(latencies, 0.5):0} ms | {Percentile.Of(latencies, 0.99):0} ms |");
+        var what = bare ? "bare Kestrel SSE endpoint (floor)" : $"the host ({(await http.GetFromJsonAsync<JsonElement>($"/v1/jobs/{id}")).GetProperty("tracks").GetArrayLength()} tracks)";
+        output.WriteLine($"| {streams} | {what} | {rssBefore:0} MiB | {rssAt30:0} MiB | {rssIdleMax:0} MiB | {rssIdle:0} MiB | {rssAfter:0} MiB | {(rssIdleMax - rssBefore) * 1024 / streams:0.0} | {latencies.Count / (double)streams:0} | {Percentile.Of(latencies, 0.5):0} ms | {Percentile.Of(latencies, 0.99):0} ms |");
     }
 
     /// <summary>
@@ -150,6 +177,8 @@ internal static class SseScale
             };
             return Process.Start(start)!;
         })];
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
     private static List<double> Latencies(IEnumerable<string> outputs) =>
         [.. outputs.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order()];

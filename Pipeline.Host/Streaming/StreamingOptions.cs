@@ -12,10 +12,12 @@ public sealed class StreamingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The reconnection delay suggested to clients (<c>retry:</c>). Default 2 s.</summary>
+    /// <summary>The reconnection delay suggested to clients (<c>retry:</c>; 0 to 1 day). Default 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often a running job reports <c>stage.progress</c>. Default 1 s.</summary>
+    /// <summary>How often a running job reports <c>stage.progress</c> (100 ms to 1 day). Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A reader this many events behind the live end gets superseded progress skipped and deltas merged. Default 256.</summary>
@@ -26,7 +28,8 @@ public sealed class StreamingOptions
     [Range(1, 10_000_000)]
     public int MaxLag { get; set; } = 10_000;
 
-    /// <summary>How long a job whose last subscriber left waits for one to come back before it is cancelled (unless detached). Default 10 s.</summary>
+    /// <summary>How long a job whose last subscriber left waits for one to come back before it is cancelled (unless detached; 0 to 1 day). Default 10 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Finished jobs kept in memory for snapshots and replay; older ones are read back from the job store. Default 200.</summary>

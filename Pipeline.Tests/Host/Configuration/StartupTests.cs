@@ -15,6 +15,9 @@ public sealed class StartupTests : IDisposable
     [InlineData("Pipeline:Stages:search:MaxDegreeOfParallelism", "999", "Pipeline:Stages:search:MaxDegreeOfParallelism = 999 exceeds Capacity = 64")]
     [InlineData("Pipeline:Streaming:LagBound", "0", "LagBound")]
     [InlineData("Pipeline:Streaming:Heartbeat", "00:00:00", "Heartbeat")]
+    [InlineData("Pipeline:Streaming:ProgressInterval", "00:00:00", "ProgressInterval")]
+    [InlineData("Pipeline:Streaming:Retry", "-00:00:01", "Retry")]
+    [InlineData("Pipeline:Streaming:DisconnectGrace", "-00:00:01", "DisconnectGrace")]
     [InlineData("Pipeline:Storage:DrainTimeout", "01:00:00", "DrainTimeout")]
     public async Task InvalidSetting_ExitsNonZeroNamingIt(string key, string value, string named)
     {
