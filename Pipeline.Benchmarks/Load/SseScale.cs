@@ -8,9 +8,10 @@ namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
 /// Many concurrent SSE subscribers, run in client processes of their own (each well under the 20,000 open-files
-/// limit): the host's RSS while every stream is idle (the job's progress each second, pings when quiet), then while a job broadcasts its events to all of
-/// them, or while many jobs run with their own subscribers, and the delivery latency from append (the event's
-/// <c>at</c>) to receipt, of the events appended after the stream opened (a replay on connecting is not a delivery).
+/// limit): the host's RSS while every stream is idle (the job's progress each second, or only pings), beside a bare
+/// Kestrel SSE endpoint's under the same load, then while a job broadcasts its events to all of them, or while many
+/// jobs run with their own subscribers; and the delivery latency from append (the event's <c>at</c>) to receipt, of
+/// the events appended after the stream opened (a replay on connecting is not a delivery).
 /// </summary>
 internal static class SseScale
 {
@@ -48,7 +49,7 @@ internal static class SseScale
     private static async Task RunLevelAsync(int subscribers, bool serverGc, bool upstreamsApart, bool quiet, bool bare, TextWriter output)
     {
         // The job's search answers after the idle phase (the host's attempt timeout set past it, so the one call waits):
-        // the streams connect and sit idle but for the job's progress each second, then it streams its tracks and text.
+        // the streams connect and sit idle, then it streams its tracks and text.
         var search = Idle + TimeSpan.FromSeconds(20);
         var sandbox = new Dictionary<string, string>
         {
