@@ -57,9 +57,10 @@ internal static class BareSseHost
         public async Task PublishAsync(TimeSpan quiet, TimeSpan tick)
         {
             var seq = 0;
-            using var timer = new PeriodicTimer(tick);
-            var end = DateTimeOffset.UtcNow + quiet;
-            while (DateTimeOffset.UtcNow < end && await timer.WaitForNextTickAsync())
+            var clock = TimeProvider.System;
+            using var timer = new PeriodicTimer(tick, clock);
+            var end = clock.GetUtcNow() + quiet;
+            while (clock.GetUtcNow() < end && await timer.WaitForNextTickAsync())
             {
                 Publish(++seq);
             }
@@ -81,7 +82,7 @@ internal static class BareSseHost
                 type = "stage.progress",
                 jobId = "bare",
                 seq,
-                at = DateTimeOffset.UtcNow,
+                at = TimeProvider.System.GetUtcNow(),
                 stages = Stages.ToDictionary(s => s, _ => new { offered = 8, accepted = 8, shed = 0, passed = 4, failed = 0, dropped = 0, inStage = 4 }),
             });
             var next = new TaskCompletionSource<Link?>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -19,7 +19,8 @@ internal static class SseScale
 
     // How long the streams sit idle (the job's progress each second, pings when quiet) before the job's broadcast, and
     // how often the host's RSS is read meanwhile: long enough to see where the RSS settles, not only where it starts.
-    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(180), IdleSample = TimeSpan.FromSeconds(5), Heartbeat = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(180), IdleSample = TimeSpan.FromSeconds(5), Heartbeat = TimeSpan.FromSeconds(5),
+        Progress = TimeSpan.FromSeconds(1);
 
     /// <param name="levels">Subscriber counts, one host each.</param>
     /// <param name="serverGc">Runs the host with server GC instead of its own setting.</param>
@@ -31,7 +32,7 @@ internal static class SseScale
     public static async Task RunAsync(int[] levels, bool serverGc, bool upstreamsApart, bool quiet, TextWriter output)
     {
         output.WriteLine($"Host GC: {(serverGc ? "server (DOTNET_gcServer=1)" : "workstation (the host's setting)")}");
-        output.WriteLine($"Idle streams get: {(quiet ? "only pings (the job reports no progress while it waits)" : "the job's progress each second")}, pings every 5 s when quiet");
+        output.WriteLine($"Idle streams get: {(quiet ? "only pings (the job reports no progress while it waits)" : "the job's progress each second")}, pings every {Heartbeat.TotalSeconds:0} s when quiet");
         output.WriteLine($"Upstreams: {(upstreamsApart ? "the sandbox in a second host process, called as real upstreams" : "the sandbox in the host's process (the offline default)")}");
         output.WriteLine();
         output.WriteLine($"| subscribers | serving | RSS before | RSS idle at 30 s | RSS idle, max over {Idle.TotalSeconds:0} s | RSS at the end of the idle | RSS after the broadcast | KiB per stream (idle max) | live events per subscriber | delivery p50 | delivery p99 |");
@@ -60,7 +61,7 @@ internal static class SseScale
         var settings = new Dictionary<string, string>
         {
             ["Pipeline:Streaming:Heartbeat"] = Heartbeat.ToString("c", CultureInfo.InvariantCulture),
-            ["Pipeline:Streaming:ProgressInterval"] = quiet ? "1.00:00:00" : "00:00:01",
+            ["Pipeline:Streaming:ProgressInterval"] = quiet ? "1.00:00:00" : Progress.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Llm:MaxTokens"] = "60",
             ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = (search + TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (search + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
@@ -68,7 +69,7 @@ internal static class SseScale
         };
         await using var upstreams = upstreamsApart && !bare ? await HostProcess.StartAsync(sandbox) : null;
         await using var host = bare
-            ? await HostProcess.StartAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : TimeSpan.FromSeconds(1))])
+            ? await HostProcess.StartAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : Progress)])
             : await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
