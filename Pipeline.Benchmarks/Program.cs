@@ -44,11 +44,14 @@ switch (mode)
     case "sse-bare-host":
         await BareSseHost.RunAsync(TimeSpan.FromSeconds(double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)));
         break;
+    case "sequencer":
+        Pipeline.Benchmarks.Sequencing.SequencerRun.Run(output);
+        break;
     case "sse-client":
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer");
         return 2;
 }
 

@@ -9,6 +9,7 @@ using Pipeline.Stages.Enrichment;
 using Pipeline.Stages.Llm;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Search;
+using Pipeline.Stages.Sequencing;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages;
@@ -34,6 +35,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
         services.AddStageDefaults(AudioFeaturesWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism, o.BatchSize, o.BatchMaxWait) = (400, 8, 100, TimeSpan.FromMilliseconds(50))); // as enrichment: its batches wait in the fair throttle, not behind each other
         services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 400)); // its work waits in the throttle, whose queues are fair: workers must not run out first
+        services.AddStageDefaults(SequencingWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 2)); // a 200-track pool takes milliseconds
         services.AddStageDefaults(LlmWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
 
         services.TryAddSingleton<CacheMetrics>();
@@ -49,6 +51,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.TryAddSingleton<SearchWork>();
         services.TryAddSingleton<AudioFeaturesWork>();
         services.TryAddSingleton<EnrichmentWork>();
+        services.TryAddSingleton<SequencingWork>();
         services.TryAddSingleton(sp => new Lazy<IChatClient>(sp.GetRequiredService<IChatClient>));
         services.TryAddSingleton<LlmWork>();
         services.TryAddSingleton(sp => new SetPipeline(
@@ -56,6 +59,7 @@ public static class MusicStagesServiceCollectionExtensions
             sp.GetRequiredService<SearchWork>(),
             sp.GetRequiredService<AudioFeaturesWork>(),
             sp.GetRequiredService<EnrichmentWork>(),
+            sp.GetRequiredService<SequencingWork>(),
             sp.GetRequiredService<LlmWork>(),
             sp.GetRequiredService<JobRegistry>(),
             sp.GetRequiredService<JobTracks>(),

@@ -23,7 +23,7 @@ internal sealed class HostedJob(JobRecord record, JobLog log, JobContext? contex
 
     public JobContext? Context { get; } = context;
 
-    public SetRequest Request { get; } = new(record.Prompt, record.TrackCount, record.SeedTracks);
+    public SetRequest Request { get; } = new(record.Prompt, record.TrackCount, record.SeedTracks, record.DurationMinutes, record.Bpm);
 
     /// <summary>The client (token name) that started it: the only one that sees it.</summary>
     public string Client => Record.Client;

@@ -4,13 +4,17 @@ using Microsoft.Extensions.Options;
 using Pipeline.Configuration;
 using Pipeline.Host.Streaming;
 using Pipeline.Host.Telemetry;
+using Pipeline.Stages.Sequencing;
 
 namespace Pipeline.Host.Jobs;
 
 /// <summary>The job API: start, stream (resumable), inspect and cancel jobs.</summary>
 public static class JobEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps <c>POST /v1/jobs</c>, <c>GET /v1/jobs/{id}/events</c>, <c>GET /v1/jobs/{id}</c> and <c>DELETE /v1/jobs/{id}</c>.</summary>
+    /// <summary>
+    /// Maps <c>POST /v1/jobs</c>, <c>GET /v1/jobs/{id}/events</c>, <c>GET /v1/jobs/{id}</c>, <c>GET /v1/jobs/{id}/set</c>
+    /// (JSON, <c>?format=m3u</c> or <c>?format=csv</c>) and <c>DELETE /v1/jobs/{id}</c>.
+    /// </summary>
     /// <param name="endpoints">The route builder.</param>
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapJobEndpoints(this IEndpointRouteBuilder endpoints)
@@ -22,6 +26,9 @@ public static class JobEndpointRouteBuilderExtensions
             .RequireRateLimiting(JobApiServiceCollectionExtensions.StartJobPolicy);
         jobs.MapGet("/{id}/events", Events).WithName("JobEvents");
         jobs.MapGet("/{id}", Snapshot).WithName("GetJob");
+        jobs.MapGet("/{id}/set", Set).WithName("GetJobSet")
+            .Produces<SetResult>(StatusCodes.Status200OK, "application/json")
+            .Produces<string>(StatusCodes.Status200OK, "audio/x-mpegurl", "text/csv");
         jobs.MapDelete("/{id}", Cancel).WithName("CancelJob");
         return endpoints;
     }
@@ -79,6 +86,39 @@ public static class JobEndpointRouteBuilderExtensions
 
     private static async Task<Results<Ok<JobSnapshot>, ProblemHttpResult>> Snapshot(string id, HttpContext http, JobService jobs) =>
         await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is { } job ? TypedResults.Ok(JobSnapshot.Of(job)) : NotFound(id);
+
+    private static async Task<Results<Ok<SetResult>, FileContentHttpResult, ProblemHttpResult>> Set(string id, string? format, HttpContext http, JobService jobs)
+    {
+        if (format is not (null or "json" or "m3u" or "csv"))
+        {
+            return TypedResults.Problem(
+                $"format '{Printable(format)}' is not one of json, m3u, csv.",
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Invalid format",
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["format"] = ["Use json (default), m3u or csv."] } });
+        }
+
+        if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
+        {
+            return NotFound(id);
+        }
+
+        if (job.Log.View().Set is not { } set)
+        {
+            return TypedResults.Problem(
+                job.Log.Ended is null ? "The set is not decided yet: it comes with the job's set.completed event." : "The job ended without a set.",
+                statusCode: StatusCodes.Status409Conflict,
+                title: "No set yet");
+        }
+
+        var name = SetExport.FileName(job.Record.Prompt, id);
+        return format switch
+        {
+            "m3u" => TypedResults.File(System.Text.Encoding.UTF8.GetBytes(SetExport.M3u(set, job.Record.Prompt)), "audio/x-mpegurl", name + ".m3u"),
+            "csv" => TypedResults.File(System.Text.Encoding.UTF8.GetBytes(SetExport.Csv(set)), "text/csv", name + ".csv"),
+            _ => TypedResults.Ok(set),
+        };
+    }
 
     private static async Task<Results<Accepted<JobSnapshot>, ProblemHttpResult>> Cancel(string id, HttpContext http, JobService jobs)
     {

@@ -2,10 +2,12 @@ namespace Pipeline.Host.Jobs;
 
 /// <summary>The body of <c>POST /v1/jobs</c>.</summary>
 /// <param name="Prompt">What to build a set from, 1–2000 characters.</param>
-/// <param name="TrackCount">Candidate tracks, 1–200; default 30.</param>
-/// <param name="SeedTracks">Up to 20 seeds, "Artist - Title" or a title.</param>
+/// <param name="TrackCount">Tracks in the set, 1–200; default: the count or duration the prompt names, else 30.</param>
+/// <param name="SeedTracks">Up to 20 seeds, "Artist - Title" or a title: they open the pool and steer the search.</param>
 /// <param name="Detach">Keep running when nobody listens.</param>
-public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnlyList<string>? SeedTracks = null, bool? Detach = null)
+/// <param name="DurationMinutes">The set's length in minutes, 5–600, instead of a track count.</param>
+/// <param name="Bpm">A target tempo, 40–220 BPM, over any the prompt names.</param>
+public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnlyList<string>? SeedTracks = null, bool? Detach = null, int? DurationMinutes = null, double? Bpm = null)
 {
     /// <summary>Field errors by field name; empty when the request is valid.</summary>
     /// <returns>The errors.</returns>
@@ -28,6 +30,16 @@ public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnl
         if (TrackCount is < 1 or > 200)
         {
             errors["trackCount"] = [$"trackCount = {TrackCount} must be between 1 and 200."];
+        }
+
+        if (DurationMinutes is < 5 or > 600)
+        {
+            errors["durationMinutes"] = [$"durationMinutes = {DurationMinutes} must be between 5 and 600."];
+        }
+
+        if (Bpm is { } bpm && (double.IsNaN(bpm) || bpm is < 40 or > 220))
+        {
+            errors["bpm"] = [$"bpm = {bpm} must be between 40 and 220."];
         }
 
         if (SeedTracks is { Count: > 20 })

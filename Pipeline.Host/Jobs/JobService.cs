@@ -4,6 +4,7 @@ using Pipeline.Configuration;
 using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
+using Pipeline.Stages.Intent;
 using Pipeline.Stages.Music;
 
 namespace Pipeline.Host.Jobs;
@@ -51,7 +52,8 @@ internal sealed partial class JobService(
             return null;
         }
 
-        var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount ?? 30, request.SeedTracks);
+        var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
+        var tracks = SetIntent.Of(set).TrackCount;
         var log = new JobLog(store, time);
         var context = registry.Start(log);
         var record = new JobRecord
@@ -61,15 +63,17 @@ internal sealed partial class JobService(
             Prompt = set.Prompt,
             TrackCount = set.TrackCount,
             SeedTracks = set.SeedTracks?.ToList(),
+            DurationMinutes = set.DurationMinutes,
+            Bpm = set.Bpm,
             Detached = request.Detach == true,
             AcceptedAtTicks = context.StartedAt.UtcTicks,
             DeadlineTicks = context.Deadline.UtcTicks,
             CallBudget = context.Budget.Limit,
         };
         store.Save(record);
-        LogAccepted(logger, record.Id, record.TrackCount, record.Detached);
+        LogAccepted(logger, record.Id, tracks, record.Detached);
         var hosted = Run(record, log, context);
-        log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, set.TrackCount));
+        log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, tracks));
         return hosted;
     }
 

@@ -3,7 +3,10 @@ using Pipeline.Host.Sandbox.Catalog;
 
 namespace Pipeline.Host.Sandbox;
 
-/// <summary>Last.fm 2.0's track.getInfo, track.getTopTags and artist.getTopTags; errors are bodies, the status unreliable.</summary>
+/// <summary>
+/// Last.fm 2.0's track.getInfo, track.getTopTags, artist.getTopTags, tag.getTopTracks, track.getSimilar and
+/// artist.getSimilar over the catalog; errors are bodies, the status unreliable.
+/// </summary>
 internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
 {
     public const string Upstream = "lastfm";
@@ -33,6 +36,9 @@ internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
             "track.getinfo" => TrackInfo(artist, title, malformed),
             "track.gettoptags" => TrackTopTags(artist, title, malformed),
             "artist.gettoptags" => ArtistTopTags(artist, malformed),
+            "tag.gettoptracks" => TagTopTracks(query["tag"].ToString(), Int(query, "limit", 50), Int(query, "page", 1), malformed),
+            "track.getsimilar" => SimilarTracks(artist, title, Int(query, "limit", 100), malformed),
+            "artist.getsimilar" => SimilarArtists(artist, Int(query, "limit", 100), malformed),
             _ => Error(3, "Invalid Method - No method with that name in this package"),
         };
     }
@@ -57,14 +63,14 @@ internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
                 playcount = (t.Popularity * 11_047 + 9).ToString(CultureInfo.InvariantCulture),
                 artist = new { name = t.Artist, mbid = "", url = Url(t.Artist!, null) },
                 album = new { artist = t.Artist, title = t.AlbumName ?? "" },
-                toptags = new { tag = t.Tags().Take(5).Select(tag => new { name = tag.Name, url = TagUrl(tag.Name) }) },
+                toptags = new { tag = t.Tags.Take(5).Select(tag => new { name = tag.Name, url = TagUrl(tag.Name) }) },
             },
         }, malformed: malformed);
     }
 
     private IResult TrackTopTags(string artist, string title, bool malformed)
     {
-        var tags = catalog.ByArtistAndTitle(artist, title)?.Tags() ?? [];
+        var tags = catalog.ByArtistAndTitle(artist, title)?.Tags ?? [];
         return SandboxReply.Json(new { toptags = new { tag = TagList(tags), @attr = new { artist, track = title } } }, malformed: malformed);
     }
 
@@ -76,7 +82,7 @@ internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
             return Error(6, "The artist you supplied could not be found");
         }
 
-        var tags = tracks.SelectMany(t => t.Tags())
+        var tags = tracks.SelectMany(t => t.Tags)
             .GroupBy(t => t.Name, StringComparer.Ordinal)
             .Select(g => (Name: g.Key, Total: g.Sum(t => t.Count)))
             .OrderByDescending(t => t.Total)
@@ -84,6 +90,72 @@ internal sealed class LastFmSandbox(MusicCatalog catalog, SandboxGate gate)
         var top = tags[0].Total;
         return SandboxReply.Json(new { toptags = new { tag = TagList([.. tags.Select(t => (t.Name, t.Total * 100 / top))]), @attr = new { artist } } }, malformed: malformed);
     }
+
+    private IResult TagTopTracks(string tag, int limit, int page, bool malformed)
+    {
+        if (tag.Length == 0)
+        {
+            return Error(6, "Invalid parameters - Your request is missing a required parameter");
+        }
+
+        var tracks = catalog.ByTag(tag);
+        var items = tracks.Skip((page - 1) * limit).Take(limit).Select((t, i) => new Dictionary<string, object>
+        {
+            ["name"] = t.Name ?? "",
+            ["duration"] = (t.DurationMs / 1000).ToString(CultureInfo.InvariantCulture), // seconds, as a string here
+            ["mbid"] = "",
+            ["url"] = Url(t.Artist ?? "", t.Name),
+            ["streamable"] = new Dictionary<string, string> { ["#text"] = "0", ["fulltrack"] = "0" },
+            ["artist"] = new { name = t.Artist ?? "", mbid = "", url = Url(t.Artist ?? "", null) },
+            ["image"] = Array.Empty<object>(),
+            ["@attr"] = new { rank = ((page - 1) * limit + i + 1).ToString(CultureInfo.InvariantCulture) },
+        }).ToList();
+        var attr = new Dictionary<string, string>
+        {
+            ["tag"] = tag,
+            ["page"] = page.ToString(CultureInfo.InvariantCulture),
+            ["perPage"] = limit.ToString(CultureInfo.InvariantCulture),
+            ["totalPages"] = ((tracks.Count + limit - 1) / limit).ToString(CultureInfo.InvariantCulture),
+            ["total"] = tracks.Count.ToString(CultureInfo.InvariantCulture),
+        };
+        return SandboxReply.Json(new { tracks = new Dictionary<string, object> { ["track"] = items.Count == 1 ? items[0] : items, ["@attr"] = attr } }, malformed: malformed);
+    }
+
+    private IResult SimilarTracks(string artist, string title, int limit, bool malformed)
+    {
+        var similar = catalog.ByArtistAndTitle(artist, title) is { } known ? catalog.Similar(known, limit) : [];
+        var items = similar.Select(s => new
+        {
+            name = s.Track.Name ?? "",
+            match = s.Match, // a number here, unlike artist.getSimilar
+            playcount = (s.Track.Popularity * 11_047) + 9,
+            duration = s.Track.DurationMs / 1000,
+            artist = new { name = s.Track.Artist ?? "", mbid = "", url = Url(s.Track.Artist ?? "", null) },
+        }).ToList();
+        return SandboxReply.Json(new { similartracks = new Dictionary<string, object> { ["track"] = items, ["@attr"] = new { artist } } }, malformed: malformed);
+    }
+
+    private IResult SimilarArtists(string artist, int limit, bool malformed)
+    {
+        if (catalog.ByArtist(artist).Count == 0)
+        {
+            return Error(6, "The artist you supplied could not be found");
+        }
+
+        var items = catalog.SimilarArtists(artist, limit).Select(s => new
+        {
+            name = s.Artist,
+            mbid = "",
+            match = s.Match.ToString("0.######", CultureInfo.InvariantCulture), // a string here
+            url = Url(s.Artist, null),
+            image = Array.Empty<object>(),
+            streamable = "0",
+        }).ToList();
+        return SandboxReply.Json(new { similarartists = new Dictionary<string, object> { ["artist"] = items, ["@attr"] = new { artist } } }, malformed: malformed);
+    }
+
+    private static int Int(IQueryCollection query, string name, int fallback) =>
+        int.TryParse(query[name].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= 1000 ? value : fallback;
 
     // Converted XML again: a list of one arrives as an object, not an array.
     private static object TagList(IReadOnlyList<(string Name, int Count)> tags)

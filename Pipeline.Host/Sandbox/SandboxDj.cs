@@ -5,29 +5,28 @@ using Pipeline.Stages.Music;
 namespace Pipeline.Host.Sandbox;
 
 /// <summary>
-/// The sandbox model's answer: it really orders the tracks it is given — a rising BPM line, each next track chosen
-/// for the smallest tempo step and a compatible Camelot key — and explains every transition.
+/// The sandbox model's answer: it keeps the order it is given (the set's tempo curve) and writes a note on every
+/// transition that says what the tempo step and keys allow: a blend only when both do.
 /// </summary>
 internal static class SandboxDj
 {
     public static string Answer(string prompt)
     {
-        var rows = SetTable.Read(prompt);
-        if (rows.Count == 0)
+        var order = SetTable.Read(prompt);
+        if (order.Count == 0)
         {
-            return "I could not find any tracks in the request, so there is no set to order.";
+            return "I could not find any tracks in the request, so there is no set to annotate.";
         }
 
-        var order = Order(rows);
         var text = new StringBuilder();
         var bpms = order.Where(r => r.Bpm is not null).Select(r => r.Bpm!.Value).ToList();
-        text.Append(CultureInfo.InvariantCulture, $"Here is a {order.Count}-track set");
+        text.Append(CultureInfo.InvariantCulture, $"Here is the {order.Count}-track set in the order given");
         if (bpms.Count > 0)
         {
-            text.Append(CultureInfo.InvariantCulture, $" that moves from {bpms.Min():0} to {bpms.Max():0} BPM");
+            text.Append(CultureInfo.InvariantCulture, $", opening at {bpms[0]:0} and closing at {bpms[^1]:0} BPM");
         }
 
-        text.Append(", ordered for smooth tempo steps and harmonic (Camelot) mixing.\n\n");
+        text.Append(".\n\n");
         for (var i = 0; i < order.Count; i++)
         {
             var row = order[i];
@@ -42,44 +41,27 @@ internal static class SandboxDj
         return text.ToString();
     }
 
-    private static List<SetTable.Row> Order(IReadOnlyList<SetTable.Row> rows)
-    {
-        var left = rows.ToList();
-        var current = left.OrderBy(r => r.Bpm ?? double.MaxValue).ThenBy(r => r.Energy ?? 1).First();
-        var order = new List<SetTable.Row> { current };
-        left.Remove(current);
-        while (left.Count > 0)
-        {
-            var from = current;
-            current = left.OrderBy(r => Cost(from, r)).ThenBy(r => r.Number).First();
-            order.Add(current);
-            left.Remove(current);
-        }
-
-        return order;
-    }
-
-    // Small tempo steps, rising rather than falling, and keys next to each other on the wheel.
-    private static double Cost(SetTable.Row from, SetTable.Row to)
-    {
-        var step = (to.Bpm ?? from.Bpm ?? 0) - (from.Bpm ?? to.Bpm ?? 0);
-        var tempo = step >= 0 ? step : -step * 3;
-        return tempo + (4 * Math.Max(0, Camelot.Distance(from.Camelot, to.Camelot) - 1));
-    }
-
     private static string Transition(SetTable.Row from, SetTable.Row to)
     {
-        var tempo = from.Bpm is { } a && to.Bpm is { } b
-            ? Math.Abs(b - a) < 0.5 ? "same tempo" : string.Create(CultureInfo.InvariantCulture, $"{b - a:+0;-0} BPM")
-            : "tempo unknown";
-        var key = Camelot.Distance(from.Camelot, to.Camelot) switch
+        var step = from.Bpm is { } a && to.Bpm is { } b ? b - a : (double?)null;
+        var tempo = step switch
         {
-            0 => $"same key ({to.Camelot}): blend over 16 bars",
-            1 => $"{from.Camelot} to {to.Camelot} is a neighbour on the wheel: a long harmonic blend works",
-            6 when from.Camelot is null || to.Camelot is null => "key unknown: mix on the drums only",
-            _ => $"{from.Camelot} to {to.Camelot} clashes: cut on the one or echo out",
+            null => "tempo unknown",
+            { } s when Math.Abs(s) < 0.5 => "same tempo",
+            { } s => string.Create(CultureInfo.InvariantCulture, $"{s:+0;-0} BPM"),
         };
-        return $"{tempo}; {key}.";
+        var relation = Camelot.Relation(from.Camelot, to.Camelot);
+        var smooth = step is { } d && Math.Abs(d) <= 6;
+        var how = (smooth, relation) switch
+        {
+            (true, "same") => $"same key ({to.Camelot}): blend over 16 bars",
+            (true, "adjacent" or "relative") => $"{from.Camelot} to {to.Camelot} sits next to it on the wheel: a long harmonic blend works",
+            (true, "adventurous") => $"{from.Camelot} to {to.Camelot} is a stretch: keep the overlap short, a quick blend on the drums",
+            (true, _) => $"{from.Camelot ?? "?"} to {to.Camelot ?? "?"} would clash: bring it in on the drums only and drop the outgoing melody",
+            (false, _) when step is { } big && Math.Abs(big) <= 12 => "too far to beatmatch: echo out the outgoing track and start fresh",
+            _ => "a hard cut on the one: the tempos are too far apart to mix",
+        };
+        return $"{tempo}; {how}.";
     }
 
     private static string Bpm(double? bpm) => bpm is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:0} BPM") : "BPM unknown";

@@ -13,7 +13,12 @@ internal sealed class JobRecord
 
     public string Prompt { get; set; } = "";
 
-    public int TrackCount { get; set; }
+    /// <summary>Tracks asked for in the request's field; null when the prompt (or the default) decides.</summary>
+    public int? TrackCount { get; set; }
+
+    public int? DurationMinutes { get; set; }
+
+    public double? Bpm { get; set; }
 
     public List<string>? SeedTracks { get; set; }
 

@@ -27,6 +27,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
     private readonly StringBuilder _llmText = new();
     private readonly List<DeadLetter> _deadLetters = [];
+    private Pipeline.Stages.Sequencing.SetResult? _set;
     private readonly HashSet<JobLogWaiter> _waiting = [];
     private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time ?? TimeProvider.System, StreamWaves.Spacing));
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
@@ -249,7 +250,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     {
         lock (_lock)
         {
-            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, [.. _deadLetters]);
+            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, [.. _deadLetters], _set);
         }
     }
 
@@ -272,6 +273,9 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
             case ItemFailed failed:
                 _deadLetters.Add(new DeadLetter(failed.Stage, "failed", failed.Reason, failed.Item, failed.Detail, failed.At));
                 break;
+            case SetCompleted completed:
+                _set = completed.Set;
+                break;
             case LlmDelta d:
                 _llmText.Append(d.Text);
                 break;
@@ -282,5 +286,5 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     }
 }
 
-/// <summary>A job as its log tells it.</summary>
-internal sealed record JobLogView(IReadOnlyList<Track> Tracks, string LlmText, IReadOnlyDictionary<string, StageCounts> Stages, IReadOnlyList<DeadLetter> DeadLetters);
+/// <summary>A job as its log tells it; <paramref name="Set"/> once <c>set.completed</c> is logged.</summary>
+internal sealed record JobLogView(IReadOnlyList<Track> Tracks, string LlmText, IReadOnlyDictionary<string, StageCounts> Stages, IReadOnlyList<DeadLetter> DeadLetters, Pipeline.Stages.Sequencing.SetResult? Set);

@@ -23,6 +23,10 @@ internal static class LoggedEvents
             "item.failed" => typeof(ItemFailed),
             "llm.delta" => typeof(LlmDelta),
             "llm.completed" => typeof(LlmCompleted),
+            "intent" => typeof(IntentParsed),
+            "set.ordered" => typeof(SetOrdered),
+            "set.reviewed" => typeof(SetReviewed),
+            "set.completed" => typeof(SetCompleted),
             _ when entry.Type.StartsWith("job.", StringComparison.Ordinal) => typeof(JobEnded),
             _ => null,
         };

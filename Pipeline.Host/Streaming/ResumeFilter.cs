@@ -13,6 +13,8 @@ internal sealed class ResumeFilter(IEnumerable<PipelineEvent> logged)
     private readonly HashSet<string> _found = [.. logged.OfType<TrackFound>().Select(e => e.Track.Id)];
     private readonly HashSet<string> _enriched = [.. logged.OfType<TrackEnriched>().Select(e => e.Track.Id)];
     private string _text = string.Concat(logged.OfType<LlmDelta>().Select(e => e.Text));
+    private readonly bool _intent = logged.OfType<IntentParsed>().Any();
+    private readonly bool _ordered = logged.OfType<SetOrdered>().Any();
 
     /// <summary>The event to log instead of <paramref name="e"/>: itself, a trimmed delta, or null to drop it.</summary>
     public PipelineEvent? Filter(PipelineEvent e, out bool diverged)
@@ -22,6 +24,10 @@ internal sealed class ResumeFilter(IEnumerable<PipelineEvent> logged)
         {
             case JobAccepted:
                 return null;
+            case IntentParsed when _intent:
+                return null;
+            case SetOrdered when _ordered:
+                return null; // the same pool orders the same way
             case TrackFound found when !_found.Add(found.Track.Id):
                 return null;
             case TrackEnriched enriched when !_enriched.Add(enriched.Track.Id):

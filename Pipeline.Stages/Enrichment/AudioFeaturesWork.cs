@@ -14,7 +14,8 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
 {
     public const string Stage = "audio-features";
 
-    private const string Kind = "spotify.features";
+    /// <summary>The cache kind of a track's features, shared with search's tempo screen.</summary>
+    public const string Kind = "spotify.features";
 
     private static readonly TimeSpan ClosedRecheck = TimeSpan.FromMinutes(10);
 
@@ -87,7 +88,7 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
             // Closed to this app: every track falls back to Deezer; ask Spotify again later, not per batch.
             Interlocked.Exchange(ref _closedUntilTicks, (time.GetUtcNow() + ClosedRecheck).UtcTicks);
         }
-        catch (Exception e) when (e is UpstreamException or Pipeline.Throttling.ThrottleRejectedException)
+        catch (Exception e) when (UpstreamCalls.IsFailure(e))
         {
             foreach (var track in misses)
             {

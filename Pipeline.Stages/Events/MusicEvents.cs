@@ -42,3 +42,45 @@ public sealed record LlmCompleted(string JobId, DateTimeOffset At, string Text) 
     /// <inheritdoc />
     public override string Type => "llm.completed";
 }
+
+/// <summary>What the request was understood to ask for; published as the job starts.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="At">When.</param>
+/// <param name="Intent">The parsed intent.</param>
+public sealed record IntentParsed(string JobId, DateTimeOffset At, Intent.SetIntent Intent) : PipelineEvent(JobId, At)
+{
+    /// <inheritdoc />
+    public override string Type => "intent";
+}
+
+/// <summary>The sequencer has chosen and ordered the set; the model writes its notes next.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="At">When.</param>
+/// <param name="Set">The set in play order, without notes.</param>
+public sealed record SetOrdered(string JobId, DateTimeOffset At, Sequencing.SetResult Set) : PipelineEvent(JobId, At)
+{
+    /// <inheritdoc />
+    public override string Type => "set.ordered";
+}
+
+/// <summary>What became of the model's answer: whether its order was used, and why not.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="At">When.</param>
+/// <param name="OrderUsed">True when the model's order replaced the sequencer's.</param>
+/// <param name="NotesUsed">Transition notes taken from the answer.</param>
+/// <param name="Reason">Why the answer's order was not used, or <c>kept</c> when it was the sequencer's.</param>
+public sealed record SetReviewed(string JobId, DateTimeOffset At, bool OrderUsed, int NotesUsed, string Reason) : PipelineEvent(JobId, At)
+{
+    /// <inheritdoc />
+    public override string Type => "set.reviewed";
+}
+
+/// <summary>The finished set, in play order with its transitions and quality; the last event before the terminal one.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="At">When.</param>
+/// <param name="Set">The set.</param>
+public sealed record SetCompleted(string JobId, DateTimeOffset At, Sequencing.SetResult Set) : PipelineEvent(JobId, At)
+{
+    /// <inheritdoc />
+    public override string Type => "set.completed";
+}

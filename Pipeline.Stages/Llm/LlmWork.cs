@@ -4,26 +4,30 @@ using Microsoft.Extensions.AI;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
 using Pipeline.Stages.Music;
-using Pipeline.Stages.Search;
+using Pipeline.Stages.Sequencing;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Llm;
 
 /// <summary>
-/// The llm stage: one streamed model call per job that orders its tracks into a set and explains each transition.
-/// The client is built at the first call, not with the stage: in sandbox mode its address is the host's own, known
-/// only once the server listens.
+/// The llm stage: one streamed model call per job that writes the transition notes for the sequenced set and may
+/// propose swaps. Its answer is checked (<see cref="SetReview"/>) and the finished set published as
+/// <c>set.completed</c>; when the model cannot be reached the set still comes out, ordered, without notes. The client is
+/// built at the first call, not with the stage: in sandbox mode its address is the host's own, known only once the
+/// server listens.
 /// </summary>
 internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
 {
     public const string Stage = "llm";
 
     private const string Instructions =
-        "You are a club DJ. Order the candidate tracks into one set that fits the request: a smooth BPM progression and " +
-        "harmonically compatible keys (Camelot wheel: same number, ±1, or the A/B swap). List every track once as " +
-        "'n. Artist – Title (BPM, key)' and after each, one line on how to mix into the next.";
+        "You are a club DJ. The set below is already ordered along its tempo curve for smooth tempo steps and " +
+        "harmonically compatible keys (Camelot wheel: same number, ±1, or the A/B swap). Keep the order unless a swap " +
+        "clearly makes a transition smoother. List every track once, in your final order, as " +
+        "'n. Artist – Title (BPM, key)', and after each but the last one line starting with '→' on how to mix into the " +
+        "next: call it a blend only when the tempo step is small and the keys are compatible; otherwise say echo out or cut.";
 
-    public async ValueTask<string> RunAsync(SetDraft draft, JobContext job, CancellationToken cancellationToken)
+    public async ValueTask<SetResult> RunAsync(SetDraft draft, JobContext job, CancellationToken cancellationToken)
     {
         try
         {
@@ -42,7 +46,7 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
                 }
             }
 
-            // A stream that ends without a finish reason was cut off (no message_stop, no [DONE]): not a whole set.
+            // A stream that ends without a finish reason was cut off (no message_stop, no [DONE]): not a whole answer.
             if (finish is null)
             {
                 throw new UpstreamException("llm", "stream_cut", $"The model's stream ended after {text.Length} characters without finishing.");
@@ -50,8 +54,11 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
 
             var answer = text.ToString();
             job.Events.Publish(new LlmCompleted(job.Id, time.GetUtcNow(), answer));
-            draft.Done.TrySetResult(answer);
-            return answer;
+            var (set, orderUsed, notes, reason) = SetReview.Apply(draft.Set, answer);
+            job.Events.Publish(new SetReviewed(job.Id, time.GetUtcNow(), orderUsed, notes, reason));
+            job.Events.Publish(new SetCompleted(job.Id, time.GetUtcNow(), set));
+            draft.Done.TrySetResult(set);
+            return set;
         }
         catch (OperationCanceledException e)
         {
@@ -61,7 +68,10 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
         catch (Exception e)
         {
             var failure = e as UpstreamException ?? new UpstreamException("llm", "upstream_error", e.Message, e);
-            draft.Done.TrySetException(failure);
+            // The set is the product: it comes out, ordered, without the model's notes.
+            var set = draft.Set with { Review = $"no notes: the model failed ({failure.Reason})" };
+            job.Events.Publish(new SetCompleted(job.Id, time.GetUtcNow(), set));
+            draft.Done.TrySetResult(set);
             throw new ItemFailedException("llm_" + failure.Reason, failure.Message, e);
         }
     }
@@ -70,12 +80,13 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
     {
         var prompt = new StringBuilder();
         prompt.Append("Request: ").Append(draft.Request.Prompt.ReplaceLineEndings(" ")).Append('\n');
-        if (PromptQueries.TargetBpm(draft.Request.Prompt) is { } bpm)
+        prompt.Append(CultureInfo.InvariantCulture, $"Tempo curve: {draft.Set.Curve}\n");
+        if (draft.Set.Shortfall is { } shortfall)
         {
-            prompt.Append(CultureInfo.InvariantCulture, $"Target tempo: {bpm:0} BPM\n");
+            prompt.Append("Note: ").Append(shortfall).Append('\n');
         }
 
-        prompt.Append("Candidates:\n").Append(SetTable.Write(draft.Tracks.Select(t => new SetTable.Row(t.Index, t.ToString(), t.Bpm, t.Camelot, t.Features?.Energy, t.Tags))));
+        prompt.Append("Set in play order:\n").Append(SetTable.Write(draft.Set.Tracks.Select(t => new SetTable.Row(t.Position, $"{t.Artist} – {t.Title}", t.Bpm, t.Camelot, t.Energy, t.Tags))));
         return prompt.ToString();
     }
 }

@@ -30,6 +30,37 @@ public static class Camelot
         return around + (la == lb ? 0 : 1);
     }
 
+    /// <summary>
+    /// How two keys mix: <c>same</c>, <c>adjacent</c> (±1, same letter), <c>relative</c> (the A/B swap),
+    /// <c>adventurous</c> (±1 with the other letter, ±2 with the same), <c>clash</c>, or <c>unknown</c>.
+    /// </summary>
+    /// <param name="a">The outgoing key.</param>
+    /// <param name="b">The incoming key.</param>
+    /// <returns>The relation.</returns>
+    public static string Relation(string? a, string? b)
+    {
+        if (!TryParse(a, out var na, out var la) || !TryParse(b, out var nb, out var lb))
+        {
+            return "unknown";
+        }
+
+        var around = Math.Abs(na - nb);
+        around = Math.Min(around, 12 - around);
+        return (around, la == lb) switch
+        {
+            (0, true) => "same",
+            (1, true) => "adjacent",
+            (0, false) => "relative",
+            (1, false) or (2, true) => "adventurous",
+            _ => "clash",
+        };
+    }
+
+    /// <summary>True for the moves that mix smoothly: the same key, a neighbour on the wheel, or the relative major/minor.</summary>
+    /// <param name="relation">A <see cref="Relation"/>.</param>
+    /// <returns>True when compatible.</returns>
+    public static bool IsCompatible(string relation) => relation is "same" or "adjacent" or "relative";
+
     private static bool TryParse(string? code, out int number, out char letter)
     {
         number = 0;

@@ -1,21 +1,26 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Jobs;
 using Pipeline.Stages.Enrichment;
+using Pipeline.Stages.Events;
+using Pipeline.Stages.Intent;
 using Pipeline.Stages.Llm;
 using Pipeline.Stages.Search;
+using Pipeline.Stages.Sequencing;
 
 namespace Pipeline.Stages.Music;
 
 /// <summary>
-/// The music pipeline, one set of stages shared by every job (SEDA): search, then audio-features and enrichment side
-/// by side (each found track goes to both, and its halves are joined in <see cref="JobTracks"/>), then per job, once
-/// its tracks are all through (or its deadline is near), the llm stage. Every step's events go to the job's sink; the
-/// job ends with exactly one terminal event.
+/// The music pipeline, one set of stages shared by every job (SEDA): search gathers a pool, then audio-features and
+/// enrichment side by side (each found track goes to both, and its halves are joined in <see cref="JobTracks"/>),
+/// then per job, once its pool is through (or its deadline is near), sequencing chooses and orders the set and the llm
+/// stage writes its notes. Every step's events go to the job's sink: <c>intent</c> first, <c>set.completed</c> before
+/// the one terminal event.
 /// </summary>
 public sealed class SetPipeline : IAsyncDisposable
 {
-    private readonly Stage<SetRequest, Track> _search;
-    private readonly Stage<SetDraft, string> _llm;
+    private readonly Stage<SetSearch, Track> _search;
+    private readonly Stage<SetPool, SetResult> _sequencing;
+    private readonly Stage<SetDraft, SetResult> _llm;
     private readonly Stage<Track, Track> _features;
     private readonly Stage<Track, Track> _enrichment;
     private readonly JobRegistry _jobs;
@@ -23,21 +28,19 @@ public sealed class SetPipeline : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SetPipelineOptions _options;
 
-    internal SetPipeline(StageFactory stages, SearchWork search, AudioFeaturesWork features, EnrichmentWork enrichment, LlmWork llm, JobRegistry jobs, JobTracks collected, TimeProvider time, IOptions<SetPipelineOptions> options)
+    internal SetPipeline(StageFactory stages, SearchWork search, AudioFeaturesWork features, EnrichmentWork enrichment, SequencingWork sequencing, LlmWork llm, JobRegistry jobs, JobTracks collected, TimeProvider time, IOptions<SetPipelineOptions> options)
     {
         _jobs = jobs;
         _collected = collected;
         _time = time;
         _options = options.Value;
-        _search = stages.CreateMany<SetRequest, Track>(SearchWork.Stage, search.RunAsync);
+        _search = stages.CreateMany<SetSearch, Track>(SearchWork.Stage, search.RunAsync);
         // Enrichment needs nothing audio-features finds: its calls start as soon as search finds a track.
         _features = _search.LinkTo(stages.CreateBatch<Track, Track>(AudioFeaturesWork.Stage, features.RunAsync));
         _enrichment = _search.LinkTo(stages.Create<Track, Track>(EnrichmentWork.Stage, enrichment.RunAsync));
-        _llm = stages.Create<SetDraft, string>(LlmWork.Stage, llm.RunAsync);
+        _sequencing = stages.Create<SetPool, SetResult>(SequencingWork.Stage, sequencing.RunAsync);
+        _llm = stages.Create<SetDraft, SetResult>(LlmWork.Stage, llm.RunAsync);
     }
-
-    /// <summary>Every stage of the pipeline, search first and llm last, for progress reports.</summary>
-    public IReadOnlyList<string> StageNames { get; } = [SearchWork.Stage, AudioFeaturesWork.Stage, EnrichmentWork.Stage, LlmWork.Stage];
 
     /// <summary>Runs a job to its end and ends it in the registry (which publishes the terminal event).</summary>
     /// <param name="job">The job, started in the registry.</param>
@@ -46,24 +49,55 @@ public sealed class SetPipeline : IAsyncDisposable
     public async Task<JobOutcome> RunAsync(JobContext job, SetRequest request)
     {
         ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(request);
         try
         {
-            var offered = await _search.OfferAsync(new StageItem<SetRequest>(job, request), job.CancellationToken);
+            var intent = SetIntent.Of(request);
+            job.Events.Publish(new IntentParsed(job.Id, _time.GetUtcNow(), intent));
+            var offered = await _search.OfferAsync(new StageItem<SetSearch>(job, new SetSearch(request, intent)), job.CancellationToken);
             if (!offered.Accepted)
             {
                 return End(job, JobOutcome.Failed, "search_" + offered.Reason.ToTag());
             }
 
-            // Tracks flow until every one has left the stages; a job near its deadline goes to the model with what it has.
+            // Tracks flow until every one has left the stages; a job near its deadline is sequenced with what it has.
             var llmAt = job.Deadline - _options.LlmReserve - _time.GetUtcNow();
             await Task.WhenAny(job.WhenIdle, Task.Delay(llmAt > TimeSpan.Zero ? llmAt : TimeSpan.Zero, _time, job.CancellationToken));
             job.CancellationToken.ThrowIfCancellationRequested();
 
-            var draft = new SetDraft(request, _collected.Take(job));
+            var pool = new SetPool(request, intent, _collected.Take(job));
+            var sequenced = await _sequencing.OfferAsync(new StageItem<SetPool>(job, pool), job.CancellationToken);
+            if (!sequenced.Accepted)
+            {
+                return End(job, JobOutcome.Failed, "sequencing_" + sequenced.Reason.ToTag());
+            }
+
+            SetResult set;
+            try
+            {
+                set = await pool.Done.Task.WaitAsync(job.CancellationToken);
+            }
+            catch (Exception) when (!job.IsStopped)
+            {
+                await job.WhenIdle.WaitAsync(job.CancellationToken); // its item.failed first
+                return End(job, JobOutcome.Failed, "sequencing_error");
+            }
+
+            if (set.Tracks.Count == 0)
+            {
+                job.Events.Publish(new SetCompleted(job.Id, _time.GetUtcNow(), set with { Shortfall = "The upstreams found no track with a known tempo for this request." }));
+                await job.WhenIdle.WaitAsync(job.CancellationToken);
+                return End(job, JobOutcome.Failed, "no_tracks");
+            }
+
+            var draft = new SetDraft(request, intent, set);
             var llm = await _llm.OfferAsync(new StageItem<SetDraft>(job, draft), job.CancellationToken);
             if (!llm.Accepted)
             {
-                return End(job, JobOutcome.Failed, "llm_" + llm.Reason.ToTag());
+                // The set still comes out, without the model's notes.
+                job.Events.Publish(new SetCompleted(job.Id, _time.GetUtcNow(), set with { Review = "no notes: the llm stage refused the set (" + llm.Reason.ToTag() + ")" }));
+                await job.WhenIdle.WaitAsync(job.CancellationToken);
+                return End(job, JobOutcome.Completed, null);
             }
 
             // The llm item's own end (and its item.failed, if any) comes before the job's terminal event.
@@ -74,14 +108,9 @@ public sealed class SetPipeline : IAsyncDisposable
         {
             return End(job, job.IsPastDeadline ? JobOutcome.Timeout : JobOutcome.Cancelled, null);
         }
-        catch (Stages.Upstreams.UpstreamException e)
-        {
-            await job.WhenIdle.WaitAsync(job.CancellationToken);
-            return End(job, JobOutcome.Failed, "llm_" + e.Reason);
-        }
         finally
         {
-            _collected.Take(job);
+            _collected.Take(job); // a job ended early: its halves still waiting are dropped
         }
     }
 
@@ -90,8 +119,9 @@ public sealed class SetPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _search.Complete();
+        _sequencing.Complete();
         _llm.Complete();
-        await Task.WhenAll(_features.Completion, _enrichment.Completion, _llm.Completion);
+        await Task.WhenAll(_features.Completion, _enrichment.Completion, _sequencing.Completion, _llm.Completion);
     }
 
     private JobOutcome End(JobContext job, JobOutcome outcome, string? reason)

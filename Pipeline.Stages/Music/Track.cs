@@ -34,8 +34,11 @@ public sealed record Track(string Id, string Title, IReadOnlyList<string> Artist
     /// <summary>Last.fm tags, strongest first.</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
-    /// <summary>Last.fm listeners.</summary>
-    public long? Listeners { get; init; }
+    /// <summary>Where search found it: <c>seed</c>, <c>tag:techno</c>, <c>genre:hip hop year:1990-1999</c>, <c>similar:…</c>.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The release year, when the date is known.</summary>
+    public int? ReleaseYear => ReleaseDate is { Length: >= 4 } d && int.TryParse(d.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture, out var y) ? y : null;
 
     /// <summary>The first artist.</summary>
     public string Artist => Artists.Count > 0 ? Artists[0] : "";

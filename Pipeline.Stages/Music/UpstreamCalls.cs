@@ -29,12 +29,15 @@ internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics
             await cache.SetAsync(kind, key, value, cancellationToken);
             return value;
         }
-        catch (Exception e) when (e is UpstreamException or ThrottleRejectedException)
+        catch (Exception e) when (IsFailure(e))
         {
             Failed(job, stage, upstream, e, item);
             return null;
         }
     }
+
+    /// <summary>A call's expected failures: the upstream's answer, the throttle's refusal, or its circuit open after a run of them.</summary>
+    public static bool IsFailure(Exception e) => e is UpstreamException or ThrottleRejectedException or Polly.CircuitBreaker.BrokenCircuitException;
 
     /// <summary>Reports a failed call; the item goes on without what it would have given.</summary>
     public void Failed(JobContext job, string stage, string upstream, Exception failure, object item)
@@ -44,6 +47,7 @@ internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics
             UpstreamException u => u.Reason,
             ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } => "budget_exhausted",
             ThrottleRejectedException t => "throttle_" + t.Reason.ToTag(),
+            Polly.CircuitBreaker.BrokenCircuitException => "circuit_open",
             _ => "error",
         };
         metrics.Failed(stage, upstream, reason);

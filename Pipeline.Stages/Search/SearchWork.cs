@@ -2,94 +2,113 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
+using Pipeline.Stages.Intent;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Search;
 
 /// <summary>
-/// The search stage: Spotify track search over the request's queries, de-duplicated, up to the requested count. The
-/// pages a query still needs are fetched together (up to <see cref="PagesAhead"/>) and read in page order, so the
-/// tracks come out as a page-by-page search would give them, without a round trip per page.
+/// The search stage: gathers a pool of candidates several times the set's size from every source the intent points
+/// to (seed tracks and the tracks like them, named artists, their own tracks and artists like them, Last.fm's top
+/// tracks for each style and mood tag, Spotify's genre and year filters, the free words), one version of each song.
+/// Sources are read side by side and their tracks handed on in a fixed order, so the same request gives the same pool.
 /// </summary>
-internal sealed class SearchWork(SpotifyClient spotify, UpstreamCalls calls, IOptions<UpstreamOptions> options, TimeProvider time)
+internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, UpstreamCalls calls, IOptions<UpstreamOptions> upstreams, IOptions<SetPipelineOptions> options, TimeProvider time)
 {
     public const string Stage = "search";
 
-    /// <summary>
-    /// Pages of one query in flight at once: two halve a long search's round trips and leave most of Spotify's lane
-    /// (5 calls at a time) to other jobs; five made a job started beside a 200-track one wait for a slot (BENCHMARKS.md).
-    /// </summary>
-    private const int PagesAhead = 2;
+    /// <summary>Rounds of asking the sources for more while the pool is short.</summary>
+    private const int Rounds = 3;
 
-    private const int MaxOffset = 1000; // Spotify's deepest page
+    /// <summary>How many more tracks Spotify's queries gather when a tempo is asked, for the pool to keep those that fit it.</summary>
+    private const int OverGather = 8;
 
-    public async IAsyncEnumerable<Track> RunAsync(SetRequest request, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<Track> RunAsync(SetSearch search, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var limit = options.Value.Spotify.SearchLimit;
+        var intent = search.Intent;
+        var pool = options.Value.PoolSize(intent.TrackCount);
+        var sources = new CandidateSources(spotify, lastfm, calls, upstreams.Value.Spotify.SearchLimit, job, search.Request);
+        var plan = SearchPlan.For(intent, sources, pool);
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        // The same song often has several ids (single and album versions): one of each is enough.
-        var songs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var songs = new HashSet<string>(StringComparer.Ordinal);
         var found = 0;
-        foreach (var (query, seed) in PromptQueries.For(request))
+        var window = TempoWindow(intent);
+        for (var round = 0; round < Rounds && found < pool; round++)
         {
-            var pages = new Queue<Task<SpotifySearchPage?>>();
-            var next = 0;
+            var active = plan.Where(p => !p.Source.Exhausted).ToList();
+            if (active.Count == 0)
+            {
+                break;
+            }
+
+            // First round: each source its share (Spotify's cheap pages more when a tempo is asked, to screen by it);
+            // later rounds split what is still missing.
+            var screen = round == 0 && window is not null;
+            var asks = active.Select(p => p.Source.NextAsync(round > 0 ? Math.Max(2, (pool - found + active.Count - 1) / active.Count) : screen && p.Source is SpotifyQuerySource ? p.Share * OverGather : p.Share, cancellationToken)).ToList();
+            var gathered = new List<(SpotifyTrack Item, string Source)>();
             try
             {
-                while (found < request.TrackCount)
+                for (var i = 0; i < active.Count; i++)
                 {
-                    // Enough pages in flight for the tracks still wanted, were none a duplicate; a seed needs one.
-                    var wanted = seed ? 1 : Math.Min(PagesAhead, (request.TrackCount - found + limit - 1) / limit);
-                    for (; pages.Count < wanted && next <= MaxOffset; next += limit)
+                    foreach (var item in await asks[i])
                     {
-                        pages.Enqueue(PageAsync(query, next, limit, request, job, cancellationToken));
-                    }
-
-                    if (pages.Count == 0)
-                    {
-                        break;
-                    }
-
-                    var page = await pages.Dequeue();
-                    foreach (var item in (page?.Items ?? []).Take(seed ? 1 : limit))
-                    {
-                        if (found == request.TrackCount || !ids.Add(item.Id) || !songs.Add($"{string.Join(',', item.Artists)}|{item.Name}"))
+                        if (!ids.Add(item.Id) || (item.Isrc is { Length: > 0 } isrc && !ids.Add("isrc:" + isrc)) || !songs.Add(SongKey.Of(item.Artists.Count > 0 ? item.Artists[0] : "", item.Name)))
                         {
                             continue;
                         }
 
-                        var track = new Track(item.Id, item.Name, item.Artists, item.Album, item.ReleaseDate, item.DurationMs, item.Isrc, ++found);
-                        job.Events.Publish(new TrackFound(job.Id, time.GetUtcNow(), track));
-                        yield return track;
-                    }
-
-                    if (seed || page is null || page.Items.Count < limit)
-                    {
-                        break;
+                        if (screen)
+                        {
+                            gathered.Add((item, active[i].Source.Name));
+                        }
+                        else if (found < pool)
+                        {
+                            yield return Found(item, active[i].Source.Name, ++found, job);
+                        }
                     }
                 }
             }
             finally
             {
-                await DrainAsync(pages); // pages fetched ahead and not needed: their calls finish (and are cached) first
+                await DrainAsync(asks); // asks not read (the job ended): their calls finish (and are cached) first
+            }
+
+            if (screen)
+            {
+                // Spotify's features for the whole gathering (100 a call, cached for the audio-features stage): the pool
+                // takes the tracks that can sit on the asked tempo first, then the rest in the sources' order.
+                var tempos = await sources.TemposAsync([.. gathered.Select(g => g.Item.Id)], cancellationToken);
+                foreach (var (item, source) in gathered.OrderBy(g => tempos.TryGetValue(g.Item.Id, out var bpm) && Fits(bpm, window!.Value) ? 0 : 1).Take(pool - found))
+                {
+                    yield return Found(item, source, ++found, job);
+                }
             }
         }
     }
 
-    private Task<SpotifySearchPage?> PageAsync(string query, int offset, int limit, SetRequest request, JobContext job, CancellationToken cancellationToken) =>
-        calls.TryAsync(
-            job, Stage, SpotifyClient.Lane, "spotify.search", $"{query}|{offset}|{limit}", request,
-            async () => await spotify.SearchTracksAsync(query, limit, offset, job, cancellationToken),
-            cancellationToken);
+    /// <summary>The tempos an asked curve spans, widened by the in-tempo margin; null when no tempo is asked.</summary>
+    private static (double Low, double High)? TempoWindow(SetIntent intent) => intent.Tempo is { } t
+        ? (t.Min - t.Band - Sequencing.SetSequencer.InTempo - (intent.Shape is not null ? 8 : 0), t.Max + t.Band + Sequencing.SetSequencer.InTempo)
+        : null;
 
-    private static async Task DrainAsync(Queue<Task<SpotifySearchPage?>> pages)
+    private static bool Fits(double bpm, (double Low, double High) window) =>
+        bpm is > 0 && new[] { bpm, bpm / 2, bpm * 2 }.Any(b => b >= window.Low && b <= window.High);
+
+    private Track Found(SpotifyTrack item, string source, int index, JobContext job)
     {
-        foreach (var page in pages)
+        var track = new Track(item.Id, item.Name, item.Artists, item.Album, item.ReleaseDate, item.DurationMs, item.Isrc, index) { Source = source };
+        job.Events.Publish(new TrackFound(job.Id, time.GetUtcNow(), track));
+        return track;
+    }
+
+    private static async Task DrainAsync(List<Task<IReadOnlyList<SpotifyTrack>>> asks)
+    {
+        foreach (var ask in asks)
         {
             try
             {
-                await page;
+                await ask;
             }
             catch (OperationCanceledException)
             {

@@ -42,8 +42,13 @@ public sealed record DeezerTrack(long Id, string Title, string Artist, string? I
 /// <param name="Count">Weight 0–100.</param>
 public sealed record LastFmTag(string Name, int Count);
 
-/// <summary>Last.fm's view of a track.</summary>
-/// <param name="Listeners">Listener count.</param>
-/// <param name="Playcount">Play count.</param>
-/// <param name="Tags">Top tags.</param>
-public sealed record LastFmTrackInfo(long? Listeners, long? Playcount, IReadOnlyList<LastFmTag> Tags);
+/// <summary>A track Last.fm names (in a tag's top tracks or as similar to another): artist and title, to be found on Spotify.</summary>
+/// <param name="Artist">Artist name.</param>
+/// <param name="Name">Title.</param>
+/// <param name="Match">How closely it fits, 0–1.</param>
+public sealed record LastFmTrackRef(string Artist, string Name, double Match);
+
+/// <summary>An artist Last.fm names as similar to another.</summary>
+/// <param name="Name">Artist name.</param>
+/// <param name="Match">How similar, 0–1.</param>
+public sealed record LastFmArtistRef(string Name, double Match);

@@ -63,8 +63,11 @@ public sealed class JobApiTests : IDisposable
         Assert.Matches("^[0-9a-f]{32}$", jobId);
         Assert.Equal(Enumerable.Range(1, items.Count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), items.Select(i => i.EventId));
         Assert.All(items, i => Assert.Equal(i.EventType, JsonDocument.Parse(i.Data).RootElement.GetProperty("type").GetString()));
-        Assert.Equal(5, items.Count(i => i.EventType == "track.enriched"));
+        Assert.Equal("intent", items[1].EventType);
+        Assert.True(items.Count(i => i.EventType == "track.enriched") >= 5); // the pool the set is chosen from
         Assert.Contains(items, i => i.EventType == "llm.delta");
+        Assert.Equal("set.completed", items[^3].EventType); // the set, then the final counts, then the end
+        Assert.Equal(5, JsonDocument.Parse(items[^3].Data).RootElement.GetProperty("set").GetProperty("tracks").GetArrayLength());
         Assert.Equal("job.completed", items[^1].EventType);
         Assert.Single(items, i => i.EventType.StartsWith("job.", StringComparison.Ordinal) && i.EventType != "job.accepted");
         var final = JsonDocument.Parse(items[^2].Data).RootElement; // the final counts come just before the terminal event

@@ -57,6 +57,8 @@ internal sealed class ChildHost : IAsyncDisposable
             ["Pipeline__Throttle__LaneRates__lastfm"] = "1000",
             ["Pipeline__Throttle__LaneRates__deezer"] = "1000",
             ["Pipeline__Throttle__LaneRates__spotify"] = "1000",
+            ["Pipeline__Throttle__LaneSpacing__lastfm"] = "00:00:00",
+            ["Pipeline__Throttle__LaneSpacing__deezer"] = "00:00:00",
         };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
         {

@@ -20,6 +20,8 @@ internal sealed class HostServer : WebApplicationFactory<Program>
             ["Pipeline:Throttle:LaneRates:lastfm"] = "1000",
             ["Pipeline:Throttle:LaneRates:deezer"] = "1000",
             ["Pipeline:Throttle:LaneRates:spotify"] = "1000",
+            ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00", // the shipped pacing (5/s) would make each pool a few seconds
+            ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0",
         };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })

@@ -46,16 +46,26 @@ public sealed class ChatClientTests
         Assert.Single(upstreams.Requests(lane));
     }
 
-    [Fact]
-    public void SandboxDj_Answer_OrdersByRisingTempoAndCompatibleKeys()
-    {
-        var answer = SandboxDj.Answer(Table);
+    private static readonly string[] InOrder = ["Sunset", "Dusk", "Glow", "Night"];
 
-        var dusk = answer.IndexOf("Dusk", StringComparison.Ordinal);
-        var glow = answer.IndexOf("Glow", StringComparison.Ordinal);
-        var sunset = answer.IndexOf("Sunset", StringComparison.Ordinal);
-        Assert.True(dusk < glow && glow < sunset, answer);
-        Assert.Contains("moves from 122 to 126 BPM", answer);
-        Assert.Contains("same key (8A)", answer);
+    [Fact]
+    public void SandboxDj_Answer_KeepsTheOrderGivenAndCallsOnlySmoothCompatibleStepsBlends()
+    {
+        var answer = SandboxDj.Answer(SetTable.Write(
+        [
+            new(1, "Artist A – Sunset", 122, "8A", 0.6, ["house"]),
+            new(2, "Artist B – Dusk", 124, "9A", 0.7, ["house"]),
+            new(3, "Artist C – Glow", 124, "3B", 0.7, ["house"]),
+            new(4, "Artist D – Night", 140, "3B", 0.9, ["techno"]),
+        ]));
+
+        var positions = InOrder.Select(t => answer.IndexOf(t, StringComparison.Ordinal)).ToList();
+        Assert.Equal(positions.Order(), positions); // the sequencer's order, kept
+        var notes = answer.Split('\n').Where(l => l.TrimStart().StartsWith('→')).ToList();
+        Assert.Equal(3, notes.Count);
+        Assert.Contains("blend", notes[0], StringComparison.Ordinal); // +2 BPM, 8A to 9A
+        Assert.DoesNotContain("blend", notes[1], StringComparison.Ordinal); // 9A to 3B clashes
+        Assert.DoesNotContain("blend", notes[2], StringComparison.Ordinal); // +16 BPM
+        Assert.Contains("opening at 122 and closing at 140 BPM", answer, StringComparison.Ordinal);
     }
 }

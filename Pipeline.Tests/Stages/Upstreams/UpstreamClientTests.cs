@@ -161,20 +161,29 @@ public sealed class UpstreamClientTests
     }
 
     [Fact]
-    public async Task LastFm_InfoAndTags_ParsedFromConvertedXml()
+    public async Task LastFm_TagsTagTopTracksAndSimilar_ParsedFromConvertedXml()
     {
         await using var upstreams = await UpstreamHarness.StartAsync();
         var lastfm = upstreams.Get<LastFmClient>();
 
-        var info = await lastfm.GetTrackInfoAsync(Known.Artist!, Known.Name!, null, CancellationToken.None);
         var tags = await lastfm.GetTrackTopTagsAsync(Known.Artist!, Known.Name!, null, CancellationToken.None);
         var artistTags = await lastfm.GetArtistTopTagsAsync(Known.Artist!, null, CancellationToken.None);
-        var unknown = await lastfm.GetTrackInfoAsync("Nobody", "Nothing", null, CancellationToken.None);
+        var lofi = await lastfm.GetTagTopTracksAsync("Lo-Fi", 20, null, CancellationToken.None);
+        var similar = await lastfm.GetSimilarTracksAsync(Known.Artist!, Known.Name!, 10, null, CancellationToken.None);
+        var artists = await lastfm.GetSimilarArtistsAsync("Daft Punk", 5, null, CancellationToken.None);
+        var unknownTag = await lastfm.GetTagTopTracksAsync("no such tag at all", 20, null, CancellationToken.None);
+        var unknownArtist = await lastfm.GetSimilarArtistsAsync("Nobody Anybody", 5, null, CancellationToken.None);
 
-        Assert.True(info!.Listeners > 0);
         Assert.Contains(tags, t => t.Name == "dance pop" && t.Count == 100);
         Assert.NotEmpty(artistTags);
-        Assert.Null(unknown);
+        Assert.Equal(20, lofi.Count); // the catalog's lo-fi playlists, by their names
+        Assert.All(lofi, t => Assert.Contains(SandboxServer.Catalog.ByArtistAndTitle(t.Artist, t.Name)!.Tags, tag => tag.Name == "lo-fi"));
+        Assert.Equal(10, similar.Count);
+        Assert.DoesNotContain(similar, t => t.Artist == Known.Artist && t.Name == Known.Name);
+        Assert.True(similar[0].Match >= similar[^1].Match);
+        Assert.Equal(5, artists.Count);
+        Assert.Empty(unknownTag);
+        Assert.Empty(unknownArtist);
         Assert.DoesNotContain(upstreams.Requests("lastfm"), r => r.Path.Contains("api_key", StringComparison.Ordinal));
     }
 

@@ -91,13 +91,27 @@ public sealed class UpstreamParsingTests
     [Fact]
     public async Task LastFm_SingleTagAsObjectAndStringNumbers_ParsedAsAList()
     {
-        const string Json = """{"track":{"name":"Night Drive","mbid":"","url":"u","duration":"402000","listeners":"48210","playcount":"391774","artist":{"name":"Example Artist","mbid":"","url":"u"},"toptags":{"tag":{"name":"house","url":"u"}}}}""";
+        const string Json = """{"toptags":{"tag":{"count":"100","name":"house","url":"u"},"@attr":{"artist":"Example Artist","track":"Night Drive"}}}""";
 
-        var info = await LastFm(Json).GetTrackInfoAsync("Example Artist", "Night Drive", null, CancellationToken.None);
+        var tags = await LastFm(Json).GetTrackTopTagsAsync("Example Artist", "Night Drive", null, CancellationToken.None);
 
-        Assert.Equal(48210, info!.Listeners);
-        Assert.Equal(391774, info.Playcount);
-        Assert.Equal("house", Assert.Single(info.Tags).Name);
+        Assert.Equal(("house", 100), (Assert.Single(tags).Name, tags[0].Count));
+    }
+
+    [Fact]
+    public async Task LastFm_TagTopTracksAndSimilar_TheDocumentedShapes()
+    {
+        const string TagTop = """{"tracks":{"track":[{"name":"Night Drive","duration":"222","mbid":"","url":"u","streamable":{"#text":"0","fulltrack":"0"},"artist":{"name":"Example Artist","mbid":"","url":"u"},"image":[{"#text":"i","size":"small"}],"@attr":{"rank":"1"}}],"@attr":{"tag":"disco","page":"1","perPage":"50","totalPages":"1","total":"1"}}}""";
+        const string Similar = """{"similartracks":{"track":[{"name":"Day Drive","match":0.83,"playcount":120455,"duration":402,"artist":{"name":"Other Artist","mbid":"","url":"u"}}],"@attr":{"artist":"Example Artist"}}}""";
+        const string Artists = """{"similarartists":{"artist":[{"name":"Other Artist","mbid":"","match":"0.87","url":"u","image":[],"streamable":"0"}],"@attr":{"artist":"Example Artist"}}}""";
+
+        var top = await LastFm(TagTop).GetTagTopTracksAsync("disco", 50, null, CancellationToken.None);
+        var similar = await LastFm(Similar).GetSimilarTracksAsync("Example Artist", "Night Drive", 10, null, CancellationToken.None);
+        var artists = await LastFm(Artists).GetSimilarArtistsAsync("Example Artist", 10, null, CancellationToken.None);
+
+        Assert.Equal(("Example Artist", "Night Drive"), (Assert.Single(top).Artist, top[0].Name));
+        Assert.Equal(new LastFmTrackRef("Other Artist", "Day Drive", 0.83), Assert.Single(similar));
+        Assert.Equal(new LastFmArtistRef("Other Artist", 0.87), Assert.Single(artists));
     }
 
     [Theory]
@@ -111,11 +125,11 @@ public sealed class UpstreamParsingTests
 
         if (reason is null)
         {
-            Assert.Null(await lastfm.GetTrackInfoAsync("a", "b", null, CancellationToken.None));
+            Assert.Empty(await lastfm.GetSimilarArtistsAsync("a", 5, null, CancellationToken.None));
         }
         else
         {
-            Assert.Equal(reason, (await Assert.ThrowsAsync<UpstreamException>(() => lastfm.GetTrackInfoAsync("a", "b", null, CancellationToken.None))).Reason);
+            Assert.Equal(reason, (await Assert.ThrowsAsync<UpstreamException>(() => lastfm.GetTrackTopTagsAsync("a", "b", null, CancellationToken.None))).Reason);
         }
     }
 

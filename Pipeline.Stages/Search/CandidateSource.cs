@@ -1,0 +1,19 @@
+using Pipeline.Stages.Upstreams;
+
+namespace Pipeline.Stages.Search;
+
+/// <summary>
+/// One place candidates come from (a Spotify query, a Last.fm tag's top tracks, tracks or artists like the ones
+/// named), asked for more as the pool needs them until it runs dry.
+/// </summary>
+internal abstract class CandidateSource(string name)
+{
+    /// <summary>Where the candidates come from, e.g. <c>tag:techno</c>, <c>genre:hip hop 1990-1999</c>, <c>similar:Daft Punk</c>.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>True once the source has nothing more to give.</summary>
+    public bool Exhausted { get; protected set; }
+
+    /// <summary>Up to <paramref name="wanted"/> more tracks, in the source's own order.</summary>
+    public abstract Task<IReadOnlyList<SpotifyTrack>> NextAsync(int wanted, CancellationToken cancellationToken);
+}
