@@ -222,7 +222,9 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
                     yield break; // too far behind: the client resumes with Last-Event-ID and loses nothing
                 }
 
-                var items = batch.Count > lagBound ? LagCoalescer.Coalesce(batch) : batch;
+                // A replay goes out whole (no gap in the ids a resuming client sees); only a live reader that falls behind
+                // gets its batch coalesced.
+                var items = replayed && batch.Count > lagBound ? LagCoalescer.Coalesce(batch) : batch;
                 for (var i = 0; i < items.Count; i++)
                 {
                     yield return items[i];

@@ -64,4 +64,7 @@ internal sealed record Style(string Name, string[] Phrases, string? SpotifyGenre
         new("indie", ["indie"], "indie", 95, 130),
         new("pop", ["pop"], "pop", 95, 130),
     ];
+
+    /// <summary>The style each phrase names, for telling a tag of another family from one of this style's.</summary>
+    public static readonly IReadOnlyDictionary<string, Style> ByPhrase = All.SelectMany(s => s.Phrases.Select(p => (p, s))).DistinctBy(e => e.p).ToDictionary(e => e.p, e => e.s, StringComparer.Ordinal);
 }

@@ -36,6 +36,9 @@ public sealed record TempoCurve(double From, double To, string Shape, double Ban
         };
     }
 
+    /// <summary>How much a track's distance from the curve weighs beside its transitions: 1 for an asked tempo, less for a curve the sequencer chose itself.</summary>
+    internal double Weight { get; init; } = 1;
+
     /// <summary>The lowest tempo on the curve.</summary>
     public double Min => Math.Min(From, To);
 

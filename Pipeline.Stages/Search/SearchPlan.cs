@@ -40,10 +40,11 @@ internal static class SearchPlan
         {
             if (style.SpotifyGenre is { } genre)
             {
-                plan.Add((new SpotifyQuerySource($"genre:{genre}{years}".Trim(), $"genre:\"{genre}\"{years}", calls), years.Length > 0 ? 2 : 1, null));
+                plan.Add((new SpotifyQuerySource($"genre:{genre}{years}".Trim(), $"genre:\"{genre}\"{years}", calls), years.Length > 0 ? 3 : 1, null));
             }
 
-            plan.Add((Tag(style.Name, calls), years.Length > 0 && style.SpotifyGenre is not null ? 0.75 : 1.5, null));
+            // A tag's top tracks cannot be asked for a decade: with one asked, Spotify's year filter gathers most of the pool.
+            plan.Add((Tag(style.Name, calls), years.Length > 0 && style.SpotifyGenre is not null ? 0.5 : 1.5, null));
         }
 
         // A narrow style's broader one (house for deep house) fills the pool where the narrow one runs short.

@@ -35,15 +35,34 @@ internal static class CandidateFit
             return true;
         }
 
-        foreach (var tag in track.Tags)
+        return track.Tags.Any(tag => Carries(Plain(tag), style));
+    }
+
+    /// <summary>
+    /// True when a tag files a track under the style: it holds one of the style's phrases as whole words and does not
+    /// name a style of another family ("latin hip hop" is latin, not hip hop; "southern hip hop" is hip hop, and
+    /// "progressive electro house" as much house as "electro house").
+    /// </summary>
+    public static bool Carries(string tag, Style style)
+    {
+        if (Style.ByPhrase.TryGetValue(tag, out var named))
         {
-            var plain = Plain(tag);
-            foreach (var phrase in style.Phrases)
+            if (named == style || named.Parent == style.Name)
             {
-                if (ContainsWords(plain, Plain(phrase)))
-                {
-                    return true;
-                }
+                return true; // the style itself, or one of its subgenres ("gangster rap" is hip hop)
+            }
+
+            if ((named.Parent ?? named.Name) != (style.Parent ?? style.Name))
+            {
+                return false;
+            }
+        }
+
+        foreach (var phrase in style.Phrases)
+        {
+            if (ContainsWords(tag, phrase))
+            {
+                return true;
             }
         }
 
@@ -60,8 +79,7 @@ internal static class CandidateFit
 
     private static string Plain(string text) => text.ToLowerInvariant().Replace("hip-hop", "hip hop", StringComparison.Ordinal).Replace("lofi", "lo-fi", StringComparison.Ordinal);
 
-    /// <summary>True when <paramref name="phrase"/> stands in <paramref name="text"/> as whole words.</summary>
-    public static bool ContainsWords(string text, string phrase)
+    private static bool ContainsWords(string text, string phrase)
     {
         for (var at = text.IndexOf(phrase, StringComparison.Ordinal); at >= 0; at = text.IndexOf(phrase, at + 1, StringComparison.Ordinal))
         {

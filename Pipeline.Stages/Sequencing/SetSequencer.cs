@@ -14,13 +14,16 @@ internal static class SetSequencer
     private const int MaxPasses = 60;
 
     /// <summary>Partial sets the beam search keeps at each position.</summary>
-    private const int BeamWidth = 48;
+    private const int BeamWidth = 96;
 
     /// <summary>Within this many BPM of the curve a track counts as in tempo.</summary>
     public const double InTempo = 4;
 
     /// <summary>The band of a curve the sequencer chose itself (no tempo asked): keys and steps weigh more than the exact tempo.</summary>
     private const double DerivedBand = 6;
+
+    /// <summary>The weight of the distance from a curve the sequencer chose itself: its shape is a guide, the steps and keys come first.</summary>
+    private const double DerivedWeight = 0.6;
 
     public static SetResult Sequence(IReadOnlyList<Track> pool, SetIntent intent)
     {
@@ -56,6 +59,14 @@ internal static class SetSequencer
 
         // Tracks that can sit on the curve, when there are enough of them: the set is chosen among these.
         var onCurve = usable.Where(c => c.Seed || OffCurve(c, curve) <= InTempo).ToList();
+        if (intent.Tempo is null && Capacity(onCurve) < Math.Min(room, Capacity(usable)))
+        {
+            // No tempo asked and the pool's tempos spread wider than the curve (rock, R&B): a journey across the middle
+            // of its tempos instead, so the set follows its material rather than straining for a narrow band.
+            curve = Spread(curve, usable, intent);
+            onCurve = usable.Where(c => c.Seed || OffCurve(c, curve) <= InTempo).ToList();
+        }
+
         if (Capacity(onCurve) >= Math.Min(room, Capacity(usable)))
         {
             usable = onCurve;
@@ -134,7 +145,7 @@ internal static class SetSequencer
         var center = Math.Round(Percentile(folded, 0.5));
         var (from, to) = (center - 4, center + 4);
 
-        return intent.Shape switch
+        var derived = intent.Shape switch
         {
             Mood.WarmUp => new TempoCurve(from - 2, center, TempoCurve.Ramp, DerivedBand),
             Mood.CoolDown => new TempoCurve(center, from - 2, TempoCurve.Ramp, DerivedBand),
@@ -142,6 +153,17 @@ internal static class SetSequencer
             _ when count >= 25 || intent.DurationMinutes >= 90 => new TempoCurve(from, to, TempoCurve.Arc, DerivedBand),
             _ => new TempoCurve(from, to, TempoCurve.Ramp, DerivedBand),
         };
+        return derived with { Weight = DerivedWeight };
+    }
+
+    private static TempoCurve Spread(TempoCurve curve, IReadOnlyList<Candidate> usable, SetIntent intent)
+    {
+        var center = (curve.Min + curve.Max) / 2;
+        var folded = usable.Select(c => TempoCurve.Fold(c.Bpm, center)).ToList();
+        var (low, high) = (Math.Round(Percentile(folded, 0.2)), Math.Round(Percentile(folded, 0.8)));
+        return intent.Shape == Mood.CoolDown
+            ? curve with { From = high, To = low, Shape = TempoCurve.Ramp }
+            : curve with { From = low, To = high, Shape = curve.Shape == TempoCurve.Flat ? TempoCurve.Flat : curve.Shape };
     }
 
     private static double Percentile(IEnumerable<double> values, double share)
@@ -416,7 +438,7 @@ internal static class SetSequencer
         var distance = Math.Abs(Reading(c, i, n, curve) - curve.At(i, n));
         var off = distance - curve.Band;
         // Past the in-tempo bound a track stops counting as on the curve: a cliff, not a slope.
-        return c.Penalty + (off > 0 ? (4 * off) + (0.4 * off * off) : 0) + (distance > InTempo ? 12 : 0);
+        return c.Penalty + (curve.Weight * ((off > 0 ? (4 * off) + (0.4 * off * off) : 0) + (distance > InTempo ? 12 : 0)));
     }
 
     private static double Transition(Candidate a, int i, Candidate b, int j, int n, TempoCurve curve) =>

@@ -54,18 +54,44 @@ public sealed class JobLogTests
     }
 
     [Fact]
-    public async Task ReadAsync_ReaderPastTheLagBound_ProgressLatestWinsDeltasMergedNothingElseLost()
+    public async Task ReadAsync_LiveReaderPastTheLagBound_ProgressLatestWinsDeltasMergedNothingElseLost()
+    {
+        var log = LogWith(deltas: 0, progress: 0);
+        await using var reader = log.ReadAsync(0, CancellationToken.None, lagBound: 5).GetAsyncEnumerator();
+        Assert.True(await reader.MoveNextAsync()); // the replay: job.accepted
+        for (var i = 0; i < 4; i++) // meanwhile 16 more, while the reader is busy elsewhere
+        {
+            log.Publish(new StageProgress("j", At, new Dictionary<string, StageCounts> { ["search"] = new(i, i, 0, 0, 0, 0) }));
+            for (var d = 0; d < 3; d++)
+            {
+                log.Publish(new LlmDelta("j", At, $"{i}.{d} "));
+            }
+        }
+
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        var entries = new List<JobLogEntry> { reader.Current };
+        while (await reader.MoveNextAsync().AsTask().Within())
+        {
+            entries.Add(reader.Current);
+        }
+
+        Assert.True(entries.Count < 18, $"{entries.Count} entries: the lagging batch was not coalesced");
+        Assert.Equal(14, Assert.Single(entries, e => e.Type == "stage.progress").Seq); // the latest progress wins
+        var text = string.Concat(entries.Where(e => e.Type == "llm.delta").Select(e => JsonDocument.Parse(e.Json).RootElement.GetProperty("text").GetString()));
+        Assert.Equal(string.Concat(Enumerable.Range(0, 4).SelectMany(i => Enumerable.Range(0, 3).Select(d => $"{i}.{d} "))), text); // nothing lost
+        Assert.Equal(17, JsonDocument.Parse(entries[^2].Json).RootElement.GetProperty("seq").GetInt64()); // a merged delta carries its last id
+        Assert.Equal("job.completed", entries[^1].Type);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReplayPastTheLagBound_DeliveredWholeWithNoGap()
     {
         var log = LogWith(deltas: 3, progress: 4); // 1 + 4 × (1 + 3) = 17 entries
         log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
 
-        var entries = await ReadAll(log, lagBound: 5).Within();
+        var entries = await ReadAll(log, after: 2, lagBound: 5).Within();
 
-        Assert.Equal(["job.accepted", "llm.delta", "llm.delta", "llm.delta", "stage.progress", "llm.delta", "job.completed"], entries.Select(e => e.Type));
-        var text = string.Concat(entries.Where(e => e.Type == "llm.delta").Select(e => JsonDocument.Parse(e.Json).RootElement.GetProperty("text").GetString()));
-        Assert.Equal(string.Concat(Enumerable.Range(0, 4).SelectMany(i => Enumerable.Range(0, 3).Select(d => $"{i}.{d} "))), text);
-        Assert.Equal(17, JsonDocument.Parse(entries[^2].Json).RootElement.GetProperty("seq").GetInt64()); // a merged delta carries its last id
-        Assert.Equal(14, entries[^3].Seq); // the latest progress
+        Assert.Equal(Enumerable.Range(3, 16).Select(i => (long)i), entries.Select(e => e.Seq)); // a resuming client sees every id
     }
 
     [Fact]

@@ -47,9 +47,9 @@ internal sealed record SetGrade(
             tracks.Sum(t => (long)t.DurationMs));
     }
 
-    /// <summary>True when the catalog files the track under the style: a tag, genre or subgenre holding one of its phrases as whole words.</summary>
+    /// <summary>True when the catalog files the track under the style: a tag, genre or subgenre of its family holding one of its phrases as whole words.</summary>
     public static bool Carries(CatalogTrack track, Style style) =>
-        track.Tags.Any(tag => style.Phrases.Any(p => CandidateFit.ContainsWords(tag.Name, p)));
+        track.Tags.Any(tag => CandidateFit.Carries(tag.Name, style));
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : Math.Round((double)part / whole, 3);
 }

@@ -86,7 +86,7 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         }
 
         Assert.True(grade.SmoothShare >= 0.85, $"steps ≤ 6 BPM {grade.SmoothShare}");
-        Assert.True(grade.KeyShare >= 0.45, $"key compatible {grade.KeyShare}");
+        Assert.True(grade.KeyShare >= 0.55, $"key compatible {grade.KeyShare}");
         Assert.Equal(0, grade.Duplicates);
         Assert.InRange(grade.MostPerArtist, 1, 2);
     }
@@ -105,7 +105,7 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         var grades = Graded.Values.ToList();
         Assert.True(grades.Average(g => g.StyleShare) >= 0.9, $"style {grades.Average(g => g.StyleShare):0.000}");
         Assert.True(grades.Average(g => g.SmoothShare) >= 0.95, $"steps ≤ 6 BPM {grades.Average(g => g.SmoothShare):0.000}");
-        Assert.True(grades.Average(g => g.KeyShare) >= 0.6, $"key compatible {grades.Average(g => g.KeyShare):0.000}");
+        Assert.True(grades.Average(g => g.KeyShare) >= 0.75, $"key compatible {grades.Average(g => g.KeyShare):0.000}");
     }
 
     [Fact]
