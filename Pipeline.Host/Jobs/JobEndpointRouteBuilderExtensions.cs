@@ -27,8 +27,19 @@ public static class JobEndpointRouteBuilderExtensions
         jobs.MapGet("/{id}/events", Events).WithName("JobEvents");
         jobs.MapGet("/{id}", Snapshot).WithName("GetJob");
         jobs.MapGet("/{id}/set", Set).WithName("GetJobSet")
-            .Produces<SetResult>(StatusCodes.Status200OK, "application/json")
-            .Produces<string>(StatusCodes.Status200OK, "audio/x-mpegurl", "text/csv");
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The same 200 as a download: extended M3U or CSV, by ?format.
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is { } content)
+                {
+                    foreach (var type in (string[])["audio/x-mpegurl", "text/csv"])
+                    {
+                        content[type] = new Microsoft.OpenApi.OpenApiMediaType { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String } };
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
         jobs.MapDelete("/{id}", Cancel).WithName("CancelJob");
         return endpoints;
     }
