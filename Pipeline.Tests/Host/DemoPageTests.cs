@@ -8,28 +8,21 @@ namespace Pipeline.Tests.Host;
 [Collection(nameof(SerialTests))]
 public sealed class DemoPageTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task DemoPage_BuildASet_ProgressTracksAndTheStreamedSetAppear()
     {
-        if (!File.Exists(Chromium))
+        if (!File.Exists(Chromium.Path))
         {
             // CI installs chromium and sets PIPELINE_REQUIRE_BROWSER, so there this cannot pass by being skipped.
-            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium} is required here");
-            output.WriteLine($"Not run: {Chromium} is not installed (apt-get install chromium).");
+            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium.Path} is required here");
+            output.WriteLine($"Not run: {Chromium.Path} is not installed (apt-get install chromium).");
             return;
         }
 
         using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "60" });
         using var http = host.CreateClient();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(http.BaseAddress!.ToString());
@@ -51,16 +44,16 @@ public sealed class DemoPageTests(ITestOutputHelper output)
     [Fact]
     public async Task DemoPage_InvalidRequest_ShowsTheProblemNamingTheField()
     {
-        if (!File.Exists(Chromium))
+        if (!File.Exists(Chromium.Path))
         {
-            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium} is required here");
+            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium.Path} is required here");
             return;
         }
 
         using var host = new HostServer();
         using var http = host.CreateClient();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(http.BaseAddress!.ToString());

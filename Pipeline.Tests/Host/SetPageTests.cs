@@ -10,16 +10,14 @@ namespace Pipeline.Tests.Host;
 [Collection(nameof(SerialTests))]
 public sealed class SetPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [SkippableTheory]
     [InlineData(null)]
     [InlineData("dj-secret-token-0123456789")]
     public async Task SetPage_BuildASet_OrderedSetCurveAndM3uInPlayOrder(string? token)
     {
         // CI installs chromium and sets PIPELINE_REQUIRE_BROWSER: there a missing browser fails instead of skipping.
-        Assert.False(!File.Exists(Chromium) && Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is not null, $"{Chromium} is required here");
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install chromium)");
+        Assert.False(!File.Exists(Chromium.Path) && Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is not null, $"{Chromium.Path} is required here");
+        Skip.IfNot(File.Exists(Chromium.Path), $"{Chromium.Path} is not installed (apt-get install chromium)");
         var settings = new Dictionary<string, string?> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "200" };
         if (token is not null)
         {
@@ -29,12 +27,7 @@ public sealed class SetPageTests
         using var host = new HostServer(settings);
         using var http = host.CreateClient();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { AcceptDownloads = true });
 
         await page.GotoAsync(http.BaseAddress!.ToString());
