@@ -14,22 +14,6 @@ public static class Camelot
     public static string? From(int key, int mode) =>
         key is < 0 or > 11 ? null : mode == 1 ? $"{Major[key]}B" : $"{Minor[key]}A";
 
-    /// <summary>Steps between two codes on the wheel: 0 same, 1 adjacent or relative (a smooth mix), more is a clash.</summary>
-    /// <param name="a">A code such as 8A.</param>
-    /// <param name="b">Another code.</param>
-    /// <returns>The distance, or 6 when either is unknown.</returns>
-    public static int Distance(string? a, string? b)
-    {
-        if (!TryParse(a, out var na, out var la) || !TryParse(b, out var nb, out var lb))
-        {
-            return 6;
-        }
-
-        var around = Math.Abs(na - nb);
-        around = Math.Min(around, 12 - around);
-        return around + (la == lb ? 0 : 1);
-    }
-
     /// <summary>
     /// How two keys mix: <c>same</c>, <c>adjacent</c> (±1, same letter), <c>relative</c> (the A/B swap),
     /// <c>adventurous</c> (±1 with the other letter, ±2 with the same), <c>clash</c>, or <c>unknown</c>.
