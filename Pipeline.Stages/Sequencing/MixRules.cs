@@ -35,6 +35,14 @@ internal static class MixRules
         return tempo + key + energy + (sameArtist ? 10 : 0);
     }
 
+    /// <summary>The move between two tracks of a set: the tempo step between their readings, the key relation and the mix they allow.</summary>
+    public static SetTransition Between(double? fromBpm, double? toBpm, string? fromKey, string? toKey)
+    {
+        var step = fromBpm is { } a && toBpm is { } b ? Math.Round(b - a, 1) : (double?)null;
+        var relation = Camelot.Relation(fromKey, toKey);
+        return new SetTransition(step, relation, Mix(step, relation));
+    }
+
     /// <summary>The technique a step and key relation allow.</summary>
     public static string Mix(double? step, string relation)
     {

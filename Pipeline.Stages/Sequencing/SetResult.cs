@@ -66,7 +66,22 @@ public sealed record SetTransition(double? TempoStep, string KeyRelation, string
 /// <param name="ArtistsRepeated">Artists with more than one track.</param>
 /// <param name="DurationMs">The set's length.</param>
 /// <param name="MatchShare">Share of tracks matching the asked styles and decade.</param>
-public sealed record SetQuality(double InTempoShare, double KeyCompatibleShare, double LargestStep, int ArtistsRepeated, long DurationMs, double MatchShare);
+public sealed record SetQuality(double InTempoShare, double KeyCompatibleShare, double LargestStep, int ArtistsRepeated, long DurationMs, double MatchShare)
+{
+    /// <summary>The measures of a set in play order; the share matching the request comes from its candidates.</summary>
+    internal static SetQuality Of(IReadOnlyList<SetTrack> tracks, double matchShare)
+    {
+        var n = tracks.Count;
+        var steps = tracks.Where(t => t.Transition?.TempoStep is not null).Select(t => Math.Abs(t.Transition!.TempoStep!.Value)).ToList();
+        return new SetQuality(
+            n == 0 ? 0 : Math.Round((double)tracks.Count(t => t.Bpm is { } b && Math.Abs(b - t.TargetBpm) <= SetSequencer.InTempo) / n, 3),
+            n < 2 ? 1 : Math.Round((double)tracks.Count(t => t.Transition is { } x && Music.Camelot.IsCompatible(x.KeyRelation)) / (n - 1), 3),
+            steps.Count == 0 ? 0 : steps.Max(),
+            tracks.GroupBy(t => t.Artist.ToLowerInvariant()).Count(g => g.Count() > 1),
+            tracks.Sum(t => (long)t.DurationMs),
+            matchShare);
+    }
+}
 
 /// <summary>A pool track the set does not use, and why.</summary>
 /// <param name="Id">The upstream's id.</param>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Pipeline.Stages.Music;
 
 namespace Pipeline.Stages.Sequencing;
 
@@ -41,7 +40,7 @@ internal static partial class SetReview
             used++;
             return t with { Transition = x with { Note = note } };
         }).ToList();
-        var quality = Quality(annotated, set.Quality);
+        var quality = SetQuality.Of(annotated, set.Quality.MatchShare);
         return (set with { Tracks = annotated, Quality = quality, Review = $"order {reason}; {used} of {Math.Max(0, tracks.Count - 1)} notes used" }, orderUsed, used, reason);
     }
 
@@ -92,35 +91,16 @@ internal static partial class SetReview
     }
 
     private static List<SetTrack> Reorder(SetResult set, List<SetTrack> order) =>
-        [.. order.Select((t, i) =>
+        [.. order.Select((t, i) => t with
         {
-            var next = i + 1 < order.Count ? order[i + 1] : null;
-            SetTransition? transition = null;
-            if (next is not null)
-            {
-                var step = t.Bpm is { } a && next.Bpm is { } b ? Math.Round(b - a, 1) : (double?)null;
-                var relation = Camelot.Relation(t.Camelot, next.Camelot);
-                transition = new SetTransition(step, relation, MixRules.Mix(step, relation));
-            }
-
-            return t with { Position = i + 1, TargetBpm = set.Tracks[i].TargetBpm, Transition = transition };
+            Position = i + 1,
+            TargetBpm = set.Tracks[i].TargetBpm,
+            Transition = i + 1 < order.Count ? MixRules.Between(t.Bpm, order[i + 1].Bpm, t.Camelot, order[i + 1].Camelot) : null,
         })];
 
     // The worst transition: its tempo step, or any key clash counted as a step past smooth.
     private static double Bound(IReadOnlyList<SetTrack> tracks) =>
         tracks.Select(t => t.Transition is { } x ? Math.Max(Math.Abs(x.TempoStep ?? 0), x.KeyRelation == "clash" ? MixRules.SmoothStep + 0.1 : 0) : 0).DefaultIfEmpty(0).Max();
-
-    private static SetQuality Quality(List<SetTrack> tracks, SetQuality before)
-    {
-        var n = tracks.Count;
-        var steps = tracks.Where(t => t.Transition?.TempoStep is not null).Select(t => Math.Abs(t.Transition!.TempoStep!.Value)).ToList();
-        return before with
-        {
-            InTempoShare = n == 0 ? 0 : Math.Round((double)tracks.Count(t => t.Bpm is { } b && Math.Abs(b - t.TargetBpm) <= 4) / n, 3),
-            KeyCompatibleShare = n < 2 ? 1 : Math.Round((double)tracks.Count(t => t.Transition is { } x && Camelot.IsCompatible(x.KeyRelation)) / (n - 1), 3),
-            LargestStep = steps.Count == 0 ? 0 : steps.Max(),
-        };
-    }
 
     private static bool Says(string note, string word) => note.Contains(word, StringComparison.OrdinalIgnoreCase);
 

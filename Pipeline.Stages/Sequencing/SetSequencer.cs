@@ -451,27 +451,12 @@ internal static class SetSequencer
         var readings = order.Select((c, i) => Reading(c, i, n, curve)).ToList();
         for (var i = 0; i < n; i++)
         {
-            var c = order[i];
-            SetTransition? transition = null;
-            if (i + 1 < n)
-            {
-                var step = Math.Round(readings[i + 1] - readings[i], 1);
-                var relation = Camelot.Relation(c.Track.Camelot, order[i + 1].Track.Camelot);
-                transition = new SetTransition(step, relation, MixRules.Mix(step, relation));
-            }
-
-            var t = c.Track;
+            var t = order[i].Track;
+            var transition = i + 1 < n ? MixRules.Between(readings[i], readings[i + 1], t.Camelot, order[i + 1].Track.Camelot) : null;
             tracks.Add(new SetTrack(i + 1, t.Id, $"spotify:track:{t.Id}", t.Title, t.Artists, Math.Round(readings[i], 1), t.Camelot, t.Features?.Energy, t.ReleaseYear, t.Tags, t.DurationMs, Math.Round(curve.At(i, n), 1), transition));
         }
 
-        var steps = tracks.Where(t => t.Transition?.TempoStep is not null).Select(t => Math.Abs(t.Transition!.TempoStep!.Value)).ToList();
-        var quality = new SetQuality(
-            n == 0 ? 0 : Math.Round((double)tracks.Count(t => Math.Abs(t.Bpm!.Value - t.TargetBpm) <= InTempo) / n, 3),
-            n < 2 ? 1 : Math.Round((double)tracks.Count(t => t.Transition is { } x && Camelot.IsCompatible(x.KeyRelation)) / (n - 1), 3),
-            steps.Count == 0 ? 0 : steps.Max(),
-            order.GroupBy(c => c.ArtistKey).Count(g => g.Count() > 1),
-            order.Sum(c => (long)c.Track.DurationMs),
-            n == 0 ? 0 : Math.Round((double)order.Count(c => c.Fits) / n, 3));
+        var quality = SetQuality.Of(tracks, n == 0 ? 0 : Math.Round((double)order.Count(c => c.Fits) / n, 3));
 
         var chosen = order.Select(c => c.Track.Id).ToHashSet(StringComparer.Ordinal);
         var perArtist = order.GroupBy(c => c.ArtistKey).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
