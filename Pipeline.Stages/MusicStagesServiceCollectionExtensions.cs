@@ -39,6 +39,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.AddStageDefaults(LlmWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
 
         services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton<SetMetrics>();
         services.TryAddSingleton(sp =>
         {
             var directory = sp.GetService<IConfiguration>()?[StorageDirectoryKey] is { Length: > 0 } d ? d : "data";

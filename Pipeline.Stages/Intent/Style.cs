@@ -15,7 +15,7 @@ internal sealed record Style(string Name, string[] Phrases, string? SpotifyGenre
         new("tech house", ["tech house", "tech-house"], "tech house", 124, 128, "house"),
         new("progressive house", ["progressive house", "progressive electro house"], "progressive electro house", 126, 130, "house"),
         new("electro house", ["electro house", "electro-house"], "electro house", 126, 130, "house"),
-        new("tropical house", ["tropical house"], "tropical house", 100, 124),
+        new("tropical house", ["tropical house"], "tropical house", 100, 124, "house"),
         new("french house", ["french house", "french touch", "filter house"], "french house", 118, 126, "house"),
         new("big room", ["big room", "bigroom", "festival edm"], "big room", 126, 130),
         new("electro swing", ["electro swing"], null, 115, 130),
@@ -64,6 +64,18 @@ internal sealed record Style(string Name, string[] Phrases, string? SpotifyGenre
         new("indie", ["indie"], "indie", 95, 130),
         new("pop", ["pop"], "pop", 95, 130),
     ];
+
+    /// <summary>
+    /// The subgenres of this style whose usual tempo holds <paramref name="bpm"/> (half and double time folded) when
+    /// this style's own does not: a 100 BPM house set is tropical house. Empty when the style itself lives there.
+    /// </summary>
+    public IEnumerable<Style> LivingAt(double bpm) =>
+        Holds(this, bpm) ? [] : All.Where(s => s.Parent == Name && Holds(s, bpm));
+
+    private static bool Holds(Style style, double bpm) =>
+        style.TempoLow is not { } low || style.TempoHigh is not { } high
+            ? true
+            : TempoCurve.Fold(bpm, (low + high) / 2) is var folded && folded >= low && folded <= high;
 
     /// <summary>The style each phrase names, for telling a tag of another family from one of this style's.</summary>
     public static readonly IReadOnlyDictionary<string, Style> ByPhrase = All.SelectMany(s => s.Phrases.Select(p => (p, s))).DistinctBy(e => e.p).ToDictionary(e => e.p, e => e.s, StringComparer.Ordinal);

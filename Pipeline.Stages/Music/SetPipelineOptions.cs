@@ -9,8 +9,8 @@ public sealed class SetPipelineOptions
     /// <summary>The model call starts at the latest this long before the job's deadline, with the tracks enriched by then. Default 60 s.</summary>
     public TimeSpan LlmReserve { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Candidates gathered per track of the set, so the sequencer has tracks to choose from. Default 3.</summary>
-    public double PoolFactor { get; set; } = 3;
+    /// <summary>Candidates gathered per track of the set, so the sequencer has tracks to choose from. Default 4.</summary>
+    public double PoolFactor { get; set; } = 4;
 
     /// <summary>The smallest pool, whatever the set's size. Default 40.</summary>
     public int MinPool { get; set; } = 40;

@@ -47,6 +47,15 @@ internal static class SearchPlan
             plan.Add((Tag(style.Name, calls), years.Length > 0 && style.SpotifyGenre is not null ? 0.5 : 1.5, null));
         }
 
+        // A tempo outside a style's usual range is where some of its subgenres live (house at 100 BPM is tropical house).
+        if (intent.Tempo is { } tempo)
+        {
+            foreach (var living in styles.SelectMany(s => s.LivingAt((tempo.Min + tempo.Max) / 2)).Where(l => styles.All(s => s.Name != l.Name)).Distinct())
+            {
+                plan.Add((Tag(living.Name, calls), 1.5, null));
+            }
+        }
+
         // A narrow style's broader one (house for deep house) fills the pool where the narrow one runs short.
         foreach (var parent in styles.Select(s => s.Parent).OfType<string>().Distinct().Where(p => styles.All(s => s.Name != p)).Select(IntentParser.StyleNamed).OfType<Style>())
         {

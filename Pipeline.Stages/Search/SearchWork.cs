@@ -24,6 +24,11 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
     /// <summary>How many more tracks Spotify's queries gather when a tempo is asked, for the pool to keep those that fit it.</summary>
     private const int OverGather = 8;
 
+    /// <summary>
+    /// The same for Last.fm's tracks in the first round, fewer: each costs a Spotify lookup where a Spotify page brings ten.
+    /// </summary>
+    private const int LastFmOverGather = 3;
+
     public async IAsyncEnumerable<Track> RunAsync(SetSearch search, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var intent = search.Intent;
@@ -34,6 +39,7 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
         var songs = new HashSet<string>(StringComparer.Ordinal);
         var found = 0;
         var window = TempoWindow(intent);
+        var spares = new List<(SpotifyTrack Item, string Source)>(); // gathered off the asked tempo: the pool's last resort
         for (var round = 0; round < Rounds && found < pool; round++)
         {
             var active = plan.Where(p => !p.Source.Exhausted).ToList();
@@ -42,10 +48,9 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
                 break;
             }
 
-            // First round: each source its share (Spotify's cheap pages more when a tempo is asked, to screen by it);
-            // later rounds split what is still missing.
-            var screen = round == 0 && window is not null;
-            var asks = active.Select(p => p.Source.NextAsync(round > 0 ? Math.Max(2, (pool - found + active.Count - 1) / active.Count) : screen && p.Source is SpotifyQuerySource ? p.Share * OverGather : p.Share, cancellationToken)).ToList();
+            // First round: each source its share; later rounds split what is still missing. When a tempo is asked, each
+            // source gathers more (Spotify's cheap pages most) for the pool to keep those that can sit on it.
+            var asks = active.Select(p => p.Source.NextAsync(Wanted(p, round, pool - found, active.Count, window is not null), cancellationToken)).ToList();
             var gathered = new List<(SpotifyTrack Item, string Source)>();
             try
             {
@@ -58,7 +63,7 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
                             continue;
                         }
 
-                        if (screen)
+                        if (window is not null)
                         {
                             gathered.Add((item, active[i].Source.Name));
                         }
@@ -74,17 +79,36 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
                 await DrainAsync(asks); // asks not read (the job ended): their calls finish (and are cached) first
             }
 
-            if (screen)
+            if (window is { } w)
             {
                 // Spotify's features for the whole gathering (100 a call, cached for the audio-features stage): the pool
-                // takes the tracks that can sit on the asked tempo first, then the rest in the sources' order.
+                // takes the tracks that can sit on the asked tempo, and keeps the others aside in the sources' order.
                 var tempos = await sources.TemposAsync([.. gathered.Select(g => g.Item.Id)], cancellationToken);
-                foreach (var (item, source) in gathered.OrderBy(g => tempos.TryGetValue(g.Item.Id, out var bpm) && Fits(bpm, window!.Value) ? 0 : 1).Take(pool - found))
+                foreach (var (item, source) in gathered)
                 {
-                    yield return Found(item, source, ++found, job);
+                    if (tempos.TryGetValue(item.Id, out var bpm) && Fits(bpm, w) && found < pool)
+                    {
+                        yield return Found(item, source, ++found, job);
+                    }
+                    else
+                    {
+                        spares.Add((item, source));
+                    }
                 }
             }
         }
+
+        // The sources ran dry before the asked tempo filled the pool: the nearest the sequencer can make of the rest.
+        foreach (var (item, source) in spares.Take(pool - found))
+        {
+            yield return Found(item, source, ++found, job);
+        }
+    }
+
+    private static int Wanted(PlannedSource planned, int round, int missing, int sources, bool screen)
+    {
+        var wanted = round == 0 ? planned.Share : Math.Max(2, (missing + sources - 1) / sources);
+        return !screen ? wanted : planned.Source is SpotifyQuerySource ? wanted * OverGather : round == 0 ? wanted * LastFmOverGather : wanted;
     }
 
     /// <summary>The tempos an asked curve spans, widened by the in-tempo margin; null when no tempo is asked.</summary>

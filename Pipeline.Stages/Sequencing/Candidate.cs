@@ -17,6 +17,9 @@ internal sealed record Candidate(Track Track, bool StyleMatch, bool BroadMatch, 
     /// <summary>Matches the decade and the styles or the broader styles they belong to (house for deep house).</summary>
     public bool FitsBroadly => (StyleMatch || BroadMatch) && DecadeMatch;
 
+    /// <summary>Within 0.1 of every mood's energy and valence ranges, all told (a workout set's tracks are energetic).</summary>
+    public bool InMood => MoodPenalty <= 2;
+
     /// <summary>What choosing it costs beside its tempo: misfits dearly, mood a little; seeds are wanted whatever they cost.</summary>
     public double Penalty => (StyleMatch ? 0 : BroadMatch ? 15 : 40) + (DecadeMatch ? 0 : 40) + MoodPenalty - (Seed ? 200 : 0) - (NamedArtist ? 4 : 0);
 }

@@ -7,7 +7,7 @@ namespace Pipeline.Stages.Sequencing;
 /// The sequencing stage: selects the set from a job's enriched pool and orders it along the intent's tempo curve
 /// (<see cref="SetSequencer"/>), then publishes it (<c>set.ordered</c>) for the model to annotate.
 /// </summary>
-internal sealed class SequencingWork(TimeProvider time)
+internal sealed class SequencingWork(SetMetrics metrics, TimeProvider time)
 {
     public const string Stage = "sequencing";
 
@@ -16,6 +16,7 @@ internal sealed class SequencingWork(TimeProvider time)
         try
         {
             var set = SetSequencer.Sequence(pool.Tracks, pool.Intent);
+            metrics.Chosen(set);
             job.Events.Publish(new SetOrdered(job.Id, time.GetUtcNow(), set));
             pool.Done.TrySetResult(set);
             return ValueTask.FromResult(set);

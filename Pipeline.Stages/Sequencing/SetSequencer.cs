@@ -38,7 +38,6 @@ internal static class SetSequencer
 
         // Room to choose, and to add a track or two for a duration.
         var room = intent.DurationMinutes is null ? wanted : wanted + 3;
-        var curve = CurveFor(intent, fitting.Count > 0 ? fitting : timed, wanted);
         string? shortfall = null;
         var usable = timed;
         var broadly = timed.Where(c => c.FitsBroadly).ToList();
@@ -57,12 +56,22 @@ internal static class SetSequencer
             shortfall = Shortfall(intent, fitting.Count, wanted);
         }
 
+        // Tracks in the mood asked, when they leave the order ample choice (no ballad in a workout set); with fewer,
+        // the mood weighs in the order's cost only, for the steps and keys to stay smooth.
+        var inMood = usable.Where(c => c.Seed || c.InMood).ToList();
+        if (inMood.Count < usable.Count && Capacity(inMood) >= 2 * room)
+        {
+            usable = inMood;
+        }
+
         // Tracks that can sit on the curve, when there are enough of them: the set is chosen among these.
+        var curve = CurveFor(intent, usable.Count > 0 ? usable : timed, wanted);
         var onCurve = usable.Where(c => c.Seed || OffCurve(c, curve) <= InTempo).ToList();
         if (intent.Tempo is null && Capacity(onCurve) < Math.Min(room, Capacity(usable)))
         {
             // No tempo asked and the pool's tempos spread wider than the curve (rock, R&B): a journey across the middle
-            // of its tempos instead, so the set follows its material rather than straining for a narrow band.
+            // of its tempos instead (one rise, so each stretch of tempo is used once), so the set follows its material rather
+            // than straining for a narrow band.
             curve = Spread(curve, usable, intent);
             onCurve = usable.Where(c => c.Seed || OffCurve(c, curve) <= InTempo).ToList();
         }
@@ -163,7 +172,7 @@ internal static class SetSequencer
         var (low, high) = (Math.Round(Percentile(folded, 0.2)), Math.Round(Percentile(folded, 0.8)));
         return intent.Shape == Mood.CoolDown
             ? curve with { From = high, To = low, Shape = TempoCurve.Ramp }
-            : curve with { From = low, To = high, Shape = curve.Shape == TempoCurve.Flat ? TempoCurve.Flat : curve.Shape };
+            : curve with { From = low, To = high, Shape = curve.Shape == TempoCurve.Flat ? TempoCurve.Flat : TempoCurve.Ramp };
     }
 
     private static double Percentile(IEnumerable<double> values, double share)
@@ -474,7 +483,7 @@ internal static class SetSequencer
         { DecadeMatch: false } => "decade",
         _ when perArtist.GetValueOrDefault(c.ArtistKey) >= MixRules.MaxPerArtist => "artist_limit",
         _ when OffCurve(c, curve) > InTempo => "tempo",
-        { MoodPenalty: > 4 } => "mood",
+        { InMood: false } => "mood",
         _ => "surplus",
     };
 }

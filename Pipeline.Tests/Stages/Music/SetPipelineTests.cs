@@ -35,7 +35,7 @@ public sealed class SetPipelineTests
         Assert.Equal(JobOutcome.Completed, outcome);
         Assert.IsType<IntentParsed>(events[0]);
         var found = events.OfType<TrackFound>().Count();
-        Assert.InRange(found, 12, 40); // a pool to choose the set from
+        Assert.Equal(new SetPipelineOptions().PoolSize(12), found); // a pool to choose the set from
         var enriched = events.OfType<TrackEnriched>().Select(e => e.Track).ToList();
         Assert.Equal(found, enriched.Count);
         Assert.All(enriched, t => Assert.NotNull(t.Bpm));

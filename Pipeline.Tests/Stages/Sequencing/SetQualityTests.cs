@@ -25,6 +25,7 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         { "french house like Daft Punk and Justice", null, null },
         { "a 2-hour wedding set", null, 120 },
         { "a 124 BPM sunset house set", null, null },
+        { "a 100 BPM house set", null, null },
         { "80s electropop and synth pop", null, null },
         { "gangsta rap from the 90s, 25 tracks", 25, null },
         { "neo soul for a dinner party, 15 tracks", 15, null },
@@ -58,7 +59,7 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         var set = Assert.Single(sink.Events.OfType<SetCompleted>()).Set;
         var grade = SetGrade.Of(set, intent, SandboxServer.Catalog);
         Graded[prompt] = grade;
-        output.WriteLine($"{prompt} | {grade} | curve {set.Curve} | {set.Shortfall}");
+        output.WriteLine($"{prompt} | {grade} | curve {set.Curve} | {set.Shortfall} | calls {job.Budget.Used}");
         foreach (var t in set.Tracks)
         {
             output.WriteLine($"  {t.Position,2} {t.Bpm,6} ({t.TargetBpm,6}) {t.Camelot,3} {t.Energy:0.00} {t.Artist} – {t.Title} | {t.Transition?.TempoStep} {t.Transition?.KeyRelation} {t.Transition?.Mix}");
@@ -75,18 +76,20 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         {
             Assert.True(grade.StyleShare >= 0.8, $"style {grade.StyleShare}");
             Assert.True(grade.DecadeShare is null or >= 0.8, $"decade {grade.DecadeShare}");
-            if (intent.Tempo is not null)
-            {
-                Assert.True(grade.InTempoShare >= 0.8, $"in tempo {grade.InTempoShare}");
-            }
         }
         else
         {
             Assert.True(grade.StyleShare >= 0.5, $"style {grade.StyleShare} with a shortfall: {set.Shortfall}");
         }
 
-        Assert.True(grade.SmoothShare >= 0.85, $"steps ≤ 6 BPM {grade.SmoothShare}");
-        Assert.True(grade.KeyShare >= 0.55, $"key compatible {grade.KeyShare}");
+        // An asked tempo is met wherever the catalog holds enough of the kind asked near it.
+        if (intent.Tempo is not null && grade.CatalogHasTempo)
+        {
+            Assert.True(grade.InTempoShare >= 0.8, $"in tempo {grade.InTempoShare}");
+        }
+
+        Assert.True(grade.SmoothShare >= 0.9, $"steps ≤ 6 BPM {grade.SmoothShare}");
+        Assert.True(grade.KeyShare >= 0.6, $"key compatible {grade.KeyShare}");
         Assert.Equal(0, grade.Duplicates);
         Assert.InRange(grade.MostPerArtist, 1, 2);
     }
@@ -109,7 +112,7 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
     }
 
     [Fact]
-    public async Task Set_SameStyleAnotherTempo_AnotherSetThatSaysWhatItLacked()
+    public async Task Set_SameStyleAnotherTempo_AnotherSet()
     {
         var sets = new List<Pipeline.Stages.Sequencing.SetResult>();
         foreach (var prompt in new[] { "a 124 BPM house set", "a 100 BPM house set" })
@@ -123,7 +126,6 @@ public sealed class SetQualityTests(SetQualityTests.Upstreams upstreams, ITestOu
         Assert.Equal(100, sets[1].Curve.From);
         Assert.True(sets[0].Tracks.Select(t => t.Id).Intersect(sets[1].Tracks.Select(t => t.Id)).Count() < 10);
         Assert.True(sets[1].Tracks.Average(t => t.Bpm!.Value) < sets[0].Tracks.Average(t => t.Bpm!.Value) - 10);
-        Assert.Contains("within ±4 BPM", sets[1].Shortfall, StringComparison.Ordinal); // the pool had too few house tracks near 100
     }
 
     /// <summary>One sandbox and one set of stages for every prompt: the cache they share is how a host runs.</summary>

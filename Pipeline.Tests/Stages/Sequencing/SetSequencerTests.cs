@@ -67,6 +67,30 @@ public sealed class SetSequencerTests
     }
 
     [Fact]
+    public void Sequence_WorkoutWithAmpleEnergeticTracks_LeavesTheCalmOnesOutForTheirMood()
+    {
+        // Tracks a little calm for a workout (0.6) that would mix perfectly (one key) beside energetic ones in every key.
+        IReadOnlyList<Track> pool = [.. Enumerable.Range(0, 60).Select(i =>
+        {
+            var calm = i % 3 == 0;
+            var key = calm ? 5 : (i * 5) % 12;
+            return new Track($"id{i}", $"Song {i}", [$"Artist {i}"], null, "2015-01-01", 200_000, null, i + 1)
+            {
+                Features = new AudioFeatures($"id{i}", 126, key, i % 2, calm ? 0.6 : 0.8, 0.7, 0.5, -6),
+                Bpm = 126,
+                Camelot = Camelot.From(key, calm ? 1 : i % 2),
+                Tags = ["house"],
+            };
+        })];
+
+        var set = SetSequencer.Sequence(pool, SetIntent.Of(new SetRequest("a 126 BPM house workout", TrackCount: 15)));
+
+        Assert.Equal(15, set.Tracks.Count);
+        Assert.All(set.Tracks, t => Assert.Equal(0.8, t.Energy));
+        Assert.Equal(20, set.Rejected["mood"]);
+    }
+
+    [Fact]
     public void Sequence_ComparedWithGreedyNearestNeighbour_CostsLessOnTheSameTracks()
     {
         var (order, curve) = SetSequencer.Select(Pool, SetIntent.Of(new SetRequest("house", TrackCount: 30)));
