@@ -61,10 +61,14 @@ public static class JobEndpointRouteBuilderExtensions
         if (jobs.TryStart(request, Security.BearerTokenFilter.Client(http)) is not { } job)
         {
             http.Response.Headers.RetryAfter = "5";
-            metrics.Rejected(jobs.IsStopping ? "stopping" : "busy");
-            return jobs.IsStopping
-                ? TypedResults.Problem("The host is shutting down; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping")
-                : TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy");
+            var reason = jobs.IsStopping ? "stopping" : jobs.StoreFault is not null ? "storage_unavailable" : "busy";
+            metrics.Rejected(reason);
+            return reason switch
+            {
+                "stopping" => TypedResults.Problem("The host is shutting down; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping"),
+                "storage_unavailable" => TypedResults.Problem($"The job store cannot write ({jobs.StoreFault}), so a job could not be kept; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable"),
+                _ => TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy"),
+            };
         }
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))

@@ -34,14 +34,23 @@ internal sealed partial class JobService(
     /// <summary>True once a graceful stop has begun: no job is admitted.</summary>
     public bool IsStopping => _stopping;
 
-    /// <summary>True once the jobs left unfinished by the last run are running again, and until a stop begins.</summary>
-    public bool IsReady => _resumed.Task.IsCompleted && !_stopping;
+    /// <summary>Why the job store cannot write now, or null while it writes: no job is admitted meanwhile.</summary>
+    public string? StoreFault => store.Fault;
 
-    /// <summary>Starts a job, or queues it for a running slot; null when stopping or when running and queued jobs are at their bounds.</summary>
+    /// <summary>
+    /// Why the host is not ready: <c>stopping</c> once a graceful stop has begun, <c>starting</c> until the jobs left
+    /// unfinished by the last run are running again, <c>storage_unavailable</c> while the job store cannot write; null when ready.
+    /// </summary>
+    public string? NotReady => _stopping ? "stopping" : !_resumed.Task.IsCompleted ? "starting" : store.Fault is not null ? "storage_unavailable" : null;
+
+    /// <summary>
+    /// Starts a job, or queues it for a running slot; null when stopping, when the job store cannot write (the job could
+    /// not be kept), or when running and queued jobs are at their bounds.
+    /// </summary>
     public HostedJob? TryStart(JobRequest request, string client)
     {
         var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
-        if (_stopping)
+        if (_stopping || store.Fault is not null)
         {
             return null;
         }

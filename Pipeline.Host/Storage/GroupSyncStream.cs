@@ -6,31 +6,49 @@ namespace Pipeline.Host.Storage;
 /// store's limit); here such a flush hands the pages to the OS at once, syncs at once if the last sync is an interval
 /// old, and otherwise syncs when the interval is up. A crash of the host loses nothing the OS holds; a power loss, at
 /// most the last interval. Every member takes one lock: LiteDB's writer thread, its readers and the sync timer share
-/// the file.
+/// the file. LiteDB writes a commit's pages on its own thread after the commit returns: each flush it asks for is
+/// reported as a drain (every page queued before the flush began is with the OS). A write or sync that fails is reported
+/// as a fault and not thrown: LiteDB closing itself from its writer thread in the middle of a commit abandons that
+/// commit's transaction, whose finalizer then takes the process down. After a fault the stream is broken: it writes
+/// nothing more and reports no drain, and the store reopens the file.
 /// </summary>
 internal sealed class GroupSyncStream : Stream
 {
     private readonly Lock _lock = new();
-    private readonly FileStream _file;
+    private readonly Stream _file;
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private readonly Action _synced;
+    private readonly Action<long>? _drained;
+    private readonly Action<Exception>? _faulted;
+    private long _drains;
     private long? _lastSync;
     private bool _dirty;
     private bool _armed;
     private bool _closed;
+    private bool _broken;
 
-    /// <summary>Opens (or creates) the file at <paramref name="path"/>; <paramref name="synced"/> is called after each sync.</summary>
-    public GroupSyncStream(string path, TimeSpan interval, TimeProvider time, Action synced)
+    /// <summary>
+    /// Opens (or creates) the file at <paramref name="path"/>; <paramref name="synced"/> is called after each sync,
+    /// <paramref name="drained"/> after each flush with its number (<see cref="Drains"/>), <paramref name="faulted"/> when
+    /// a write or sync fails; <paramref name="wrap"/> wraps the file (tests inject faults there).
+    /// </summary>
+    public GroupSyncStream(string path, TimeSpan interval, TimeProvider time, Action synced, Action<long>? drained = null, Action<Exception>? faulted = null, Func<Stream, Stream>? wrap = null)
     {
         _synced = synced;
+        _drained = drained;
+        _faulted = faulted;
         // Unbuffered: LiteDB reads and writes whole 8 KiB pages, each one system call either way.
-        _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
+        _file = wrap?.Invoke(file) ?? file;
         _interval = interval;
         _time = time;
         _timer = time.CreateTimer(static state => ((GroupSyncStream)state!).SyncIfDirty(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>Flushes begun so far: a flush numbered above the count read just after a commit drains that commit's pages.</summary>
+    public long Drains => Interlocked.Read(ref _drains);
 
     public override bool CanRead => true;
 
@@ -70,24 +88,35 @@ internal sealed class GroupSyncStream : Stream
     /// <summary>Forces what was written (already with the OS: the file is unbuffered) to disk, now or within the interval.</summary>
     public override void Flush()
     {
+        long drain;
         lock (_lock)
         {
-            if (!_dirty)
+            drain = Interlocked.Increment(ref _drains);
+            Guard(() =>
             {
-                return;
-            }
+                if (!_dirty)
+                {
+                    return;
+                }
 
-            var since = _lastSync is { } last ? _time.GetElapsedTime(last) : _interval;
-            if (since >= _interval)
+                var since = _lastSync is { } last ? _time.GetElapsedTime(last) : _interval;
+                if (since >= _interval)
+                {
+                    Sync();
+                }
+                else if (!_armed)
+                {
+                    _armed = true;
+                    _timer.Change(_interval - since, Timeout.InfiniteTimeSpan);
+                }
+            });
+            if (_broken)
             {
-                Sync();
-            }
-            else if (!_armed)
-            {
-                _armed = true;
-                _timer.Change(_interval - since, Timeout.InfiniteTimeSpan);
+                return; // what LiteDB wrote since the fault is not with the OS
             }
         }
+
+        _drained?.Invoke(drain);
     }
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -110,7 +139,7 @@ internal sealed class GroupSyncStream : Stream
     {
         lock (_lock)
         {
-            _file.SetLength(value);
+            Guard(() => _file.SetLength(value));
             _dirty = true;
         }
     }
@@ -119,8 +148,27 @@ internal sealed class GroupSyncStream : Stream
     {
         lock (_lock)
         {
-            _file.Write(buffer, offset, count);
+            Guard(() => _file.Write(buffer, offset, count));
             _dirty = true;
+        }
+    }
+
+    /// <summary>Runs a write or a sync unless the stream is broken; a failure breaks it and is reported, not thrown to LiteDB.</summary>
+    private void Guard(Action write)
+    {
+        if (_broken)
+        {
+            return;
+        }
+
+        try
+        {
+            write();
+        }
+        catch (IOException e)
+        {
+            _broken = true;
+            _faulted?.Invoke(e);
         }
     }
 
@@ -132,13 +180,18 @@ internal sealed class GroupSyncStream : Stream
             _timer.Dispose();
             lock (_lock)
             {
-                if (!_closed && _dirty)
+                try
                 {
-                    Sync();
+                    if (!_closed && _dirty && !_broken)
+                    {
+                        Sync();
+                    }
                 }
-
-                _closed = true;
-                _file.Dispose();
+                finally
+                {
+                    _closed = true;
+                    _file.Dispose(); // closed even when the last sync fails (a full disk), for the store to reopen it
+                }
             }
         }
 
@@ -152,14 +205,22 @@ internal sealed class GroupSyncStream : Stream
             _armed = false;
             if (_dirty && !_closed)
             {
-                Sync();
+                Guard(Sync); // a timer thread cannot throw: the store hears of it
             }
         }
     }
 
     private void Sync()
     {
-        _file.Flush(flushToDisk: true);
+        if (_file is FileStream file)
+        {
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            _file.Flush();
+        }
+
         _lastSync = _time.GetTimestamp();
         _dirty = false;
         _synced();

@@ -14,46 +14,60 @@ namespace Pipeline.Host.Storage;
 /// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
 /// same interval share one commit), each job's appends in a batch as one document (<see cref="StoredEventRun"/>), while a
 /// read or a flush writes at once. The log file is a <see cref="GroupSyncStream"/>: at most one <c>fsync</c> per
-/// <see cref="StorageOptions.SyncInterval"/>. A read sees every
-/// append queued before it; a log's readers see an entry once it is committed.
+/// <see cref="StorageOptions.SyncInterval"/>. A read sees every append queued before it. A log's readers see an entry
+/// once LiteDB's writer thread has handed its pages to the OS (the stream's drain after the commit), so no reader holds
+/// an id a crash could take back. A write that fails (a full disk, an I/O error) is kept and retried every
+/// <see cref="RetryInterval"/> on a reopened file, never dropped; meanwhile <see cref="Fault"/> says why.
 /// </summary>
 internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 {
+    /// <summary>How long a failed write waits before it is tried again on a reopened file.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The log's size past which its pages are copied into the data file before the next batch (LiteDB's own default, 1000 pages).</summary>
+    private const long CheckpointBytes = 1000 * 8192;
+
+    /// <summary>How long LiteDB's writer may take to write a commit out before the store writes it again on a reopened file.</summary>
+    private static readonly TimeSpan WriterTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts a stop makes to write what a failing store still holds before it gives up on it.</summary>
+    private const int AttemptsAtStop = 3;
+
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
-    private readonly GroupSyncStream _log;
-    private readonly LiteDatabase _database;
-    private readonly ILiteCollection<JobRecord> _jobs;
-    private readonly ILiteCollection<StoredEventRun> _events;
+    private readonly Func<Stream, Stream>? _wrap;
     private readonly ILogger<JobStore> _logger;
-    private readonly Task _owner;
-
     private readonly HostMetrics _metrics;
+    private readonly List<WrittenBatch> _written = []; // committed, waiting for LiteDB's writer to hand them to the OS
+    private readonly Task _owner;
+    private GroupSyncStream? _log;
+    private Stream? _data;
+    private LiteDatabase? _database;
+    private ILiteCollection<JobRecord> _jobs = null!;
+    private ILiteCollection<StoredEventRun> _events = null!;
+    private volatile string? _fault;
+    private volatile bool _closing;
+    private bool _stale; // failed: to be closed and reopened before the next use
+    private DateTimeOffset _purgeDue;
+    private int _generation; // of the open file: a drain or fault of a file closed since is old news
 
-    public JobStore(IOptions<StorageOptions> options, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger)
+    /// <summary>Opens (or creates) the store's file; <paramref name="wrapFile"/> wraps each file it opens (tests inject faults there).</summary>
+    public JobStore(IOptions<StorageOptions> options, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger, Func<Stream, Stream>? wrapFile = null)
     {
         _metrics = metrics;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _wrap = wrapFile;
         Directory.CreateDirectory(Path.GetDirectoryName(_options.JobsPath)!);
-        _log = new GroupSyncStream(_options.JobsLogPath, _options.SyncInterval, time, metrics.Synced);
-        try
-        {
-            _database = new LiteDatabase(new LiteEngine(new EngineSettings { Filename = _options.JobsPath, LogStream = _log }));
-        }
-        catch
-        {
-            _log.Dispose();
-            throw;
-        }
-
-        _jobs = _database.GetCollection<JobRecord>("jobs");
-        _events = _database.GetCollection<StoredEventRun>("event_runs");
-        _jobs.EnsureIndex(j => j.Ended);
+        OpenChecked();
+        metrics.StorageHealth(() => _fault is null);
         _owner = Task.Run(OwnAsync);
     }
+
+    /// <summary>Why the store cannot write now (e.g. "No space left on device"), or null while it writes.</summary>
+    public string? Fault => _fault;
 
     /// <summary>Queues the job's record to be written (inserted or replaced).</summary>
     public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
@@ -70,17 +84,44 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     public Task<IReadOnlyList<StoredJob>> LoadUnfinishedAsync(CancellationToken cancellationToken = default) =>
         RequestAsync(new Operation(OperationKind.Unfinished, ""), cancellationToken);
 
-    /// <summary>Waits until every write queued so far is in the file.</summary>
+    /// <summary>Waits until every write queued so far is with the OS.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
         RequestAsync(new Operation(OperationKind.Flush, ""), cancellationToken);
 
     /// <summary>Writes what is queued and closes the file (its log, emptied at the close, is deleted, as LiteDB does).</summary>
     public async ValueTask DisposeAsync()
     {
-        _operations.Writer.TryComplete();
+        if (_closing)
+        {
+            return;
+        }
+
+        _closing = true;
+        _operations.Writer.TryWrite(new Operation(OperationKind.Stop, ""));
         await _owner;
+        _operations.Writer.TryComplete();
+        if (_stale)
+        {
+            Close();
+        }
+
+        if (_database is null)
+        {
+            return; // failed and given up on at the stop
+        }
+
+        try
+        {
+            _database.Checkpoint(); // the log into the data file, as LiteDB's own close would with its auto-checkpoint on
+        }
+        catch (Exception e) when (e is LiteException or IOException)
+        {
+            // The log stays beside the file; the next open reads it back.
+        }
+
         _database.Dispose();
-        var empty = _log.Length == 0;
+        _data?.Dispose();
+        var empty = _log!.Length == 0;
         await _log.DisposeAsync();
         if (empty)
         {
@@ -90,7 +131,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
     private void Enqueue(Operation operation)
     {
-        if (!_operations.Writer.TryWrite(operation))
+        if (_closing || !_operations.Writer.TryWrite(operation))
         {
             throw new InvalidOperationException("The job store is closed.");
         }
@@ -103,100 +144,367 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         return await done.Task.WaitAsync(cancellationToken);
     }
 
+    private void Open()
+    {
+        var generation = ++_generation;
+        _log = new GroupSyncStream(
+            _options.JobsLogPath, _options.SyncInterval, _time, _metrics.Synced,
+            drained: drain => _operations.Writer.TryWrite(new Operation(OperationKind.Drained, "", Drain: drain, Generation: generation)),
+            faulted: e => _operations.Writer.TryWrite(new Operation(OperationKind.Faulted, "", Error: e, Generation: generation)),
+            wrap: _wrap);
+        try
+        {
+            var settings = new EngineSettings { LogStream = _log };
+            if (_wrap is null)
+            {
+                settings.Filename = _options.JobsPath;
+            }
+            else
+            {
+                _data = _wrap(new FileStream(_options.JobsPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess));
+                settings.DataStream = _data;
+            }
+
+            _database = new LiteDatabase(new LiteEngine(settings)) { CheckpointSize = 0 }; // checkpoints only between batches, below
+            _jobs = _database.GetCollection<JobRecord>("jobs");
+            _events = _database.GetCollection<StoredEventRun>("event_runs");
+            _jobs.EnsureIndex(j => j.Ended);
+            _database.Checkpoint(); // waits for LiteDB's writer: no write of the opening is with it when a batch commits
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the file and reads every job and event back: a file that does not open or read is damaged, and is moved
+    /// aside (with its log) for a fresh one, or refused, as <see cref="StorageOptions.OnCorruption"/> says. Never a
+    /// silently empty store.
+    /// </summary>
+    private void OpenChecked()
+    {
+        var readable = 0;
+        try
+        {
+            if (File.Exists(_options.JobsPath) && HeaderMissing(_options.JobsPath) is { } missing)
+            {
+                throw new InvalidDataException(missing); // LiteDB would silently write a new store over it
+            }
+
+            Open();
+            foreach (var record in _jobs.FindAll())
+            {
+                readable++;
+                _ = record.Id;
+            }
+
+            _ = _events.FindAll().Sum(run => run.Events.Count);
+            return;
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            Close();
+            var reason = e.Message;
+            if (_options.OnCorruption == CorruptionPolicy.Fail)
+            {
+                throw new InvalidOperationException($"The job store {_options.JobsPath} is damaged ({reason}); {readable} jobs could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
+            }
+
+            var suffix = ".corrupt-" + _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var file in new[] { _options.JobsPath, _options.JobsLogPath }.Where(File.Exists))
+            {
+                File.Move(file, file + suffix);
+            }
+
+            _metrics.StoreQuarantined();
+            LogQuarantined(_logger, _options.JobsPath, reason, readable, _options.JobsPath + suffix);
+        }
+
+        Open();
+    }
+
+    /// <summary>Why the file at <paramref name="path"/> is not a LiteDB file (its first page holds LiteDB's signature), or null.</summary>
+    private static string? HeaderMissing(string path)
+    {
+        const string signature = "** This is a LiteDB file **";
+        const int page = 8192, at = 32;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        if (file.Length < page)
+        {
+            return file.Length == 0 ? "the file is empty" : $"the file is {file.Length} bytes, shorter than LiteDB's first page";
+        }
+
+        var header = new byte[at + signature.Length];
+        file.ReadExactly(header);
+        return System.Text.Encoding.ASCII.GetString(header, at, signature.Length) == signature ? null : "the file does not begin with LiteDB's header";
+    }
+
+    /// <summary>A damaged file fails in whatever way its bytes lead LiteDB; one the OS will not open or read is not damaged.</summary>
+    private static bool IsDamage(Exception e) => e switch
+    {
+        EndOfStreamException => true,
+        IOException or UnauthorizedAccessException or OutOfMemoryException => false,
+        _ => true,
+    };
+
+    /// <summary>Opens the file again after a failure (closing what is left of it first) or a give-up.</summary>
+    private void Reopen()
+    {
+        if (_stale)
+        {
+            _stale = false;
+            Close();
+        }
+
+        if (_database is null)
+        {
+            Open();
+        }
+    }
+
+    /// <summary>Closes the file as far as it will close: after an I/O error, what could not be written stays queued.</summary>
+    private void Close()
+    {
+        foreach (var close in new Action[] { () => _database?.Dispose(), () => _data?.Dispose(), () => _log?.Dispose() })
+        {
+            try
+            {
+                close();
+            }
+            catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
+            {
+                // The file is being given up on; its last whole commit is what a reopen reads back.
+            }
+        }
+
+        (_database, _data) = (null, null);
+    }
+
     // The one place the database is touched.
     private async Task OwnAsync()
     {
         var reader = _operations.Reader;
         var pending = new List<Operation>();
         DateTimeOffset? due = null;
-        var purgeDue = _time.GetUtcNow();
-        var open = true;
-        while (open || pending.Count > 0)
+        _purgeDue = _time.GetUtcNow();
+        var stopping = false;
+        var attemptsLeft = AttemptsAtStop;
+        while (true)
         {
             var now = false;
             while (reader.TryRead(out var operation))
             {
+                switch (operation.Kind)
+                {
+                    case OperationKind.Drained:
+                        if (operation.Generation == _generation)
+                        {
+                            Settle(operation.Drain);
+                        }
+
+                        continue;
+                    case OperationKind.Faulted:
+                        if (operation.Generation == _generation && !_stale && _database is not null)
+                        {
+                            Failed(operation.Error!, pending); // LiteDB's writer failed: its unsettled commits go again
+                            due = _time.GetUtcNow() + RetryInterval;
+                        }
+
+                        continue;
+                    case OperationKind.Stop:
+                        stopping = true;
+                        continue;
+                }
+
                 pending.Add(operation);
                 due ??= _time.GetUtcNow() + _options.FlushInterval;
                 now |= operation.Kind is not OperationKind.Append and not OperationKind.Save;
             }
 
-            if (pending.Count > 0 && (now || !open || pending.Count >= _options.WriteBatch || _time.GetUtcNow() >= due))
+            if (stopping && pending.Count == 0 && _written.Count == 0)
             {
-                Execute(pending);
-                pending.Clear();
-                due = null;
-                if (_time.GetUtcNow() >= purgeDue)
+                return;
+            }
+
+            // One batch with LiteDB's writer at a time: a drain that begins after a commit then covers that commit.
+            var failing = _fault is not null;
+            var ready = failing ? _time.GetUtcNow() >= due : now || stopping || pending.Count >= _options.WriteBatch || _time.GetUtcNow() >= due;
+            if (pending.Count > 0 && _written.Count == 0 && ready)
+            {
+                if (Execute(pending))
                 {
-                    Purge();
-                    purgeDue = _time.GetUtcNow().AddMinutes(10);
+                    pending.Clear();
+                    due = null;
+                }
+                else if (stopping && --attemptsLeft == 0)
+                {
+                    GiveUp(pending);
+                    pending.Clear();
+                }
+                else
+                {
+                    due = _time.GetUtcNow() + RetryInterval;
                 }
 
                 continue;
             }
 
-            if (!open)
+            if (stopping && _written.Count > 0)
             {
+                Checkpoint(pending); // waits for LiteDB's writer: what it wrote drains and settles
                 continue;
             }
 
-            var more = reader.WaitToReadAsync().AsTask();
-            if (due is { } flushAt)
+            using var cancel = new CancellationTokenSource();
+            var more = reader.WaitToReadAsync(cancel.Token).AsTask();
+            var wait = _written.Count > 0 ? _written[0].At + WriterTimeout : due;
+            if (wait is { } until)
             {
-                using var cancel = new CancellationTokenSource();
-                var delay = flushAt - _time.GetUtcNow();
-                await Task.WhenAny(more, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, cancel.Token));
-                await cancel.CancelAsync();
-                open = !more.IsCompleted || more.Result;
+                var delay = until - _time.GetUtcNow();
+                if (await Task.WhenAny(more, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, cancel.Token)) != more && _written.Count > 0)
+                {
+                    // LiteDB's writer neither wrote the last commit out nor failed on it: write it again on a reopened file.
+                    Failed(new IOException("The job store's writer did not write out a commit in time."), pending);
+                    due = _time.GetUtcNow() + RetryInterval;
+                }
             }
             else
             {
-                open = await more;
+                await more;
             }
+
+            await cancel.CancelAsync();
         }
     }
 
-    private void Execute(List<Operation> operations)
+    private void Checkpoint(List<Operation> pending)
     {
         try
         {
-            Write(operations);
+            _database!.Checkpoint();
+            if (_written.Count > 0)
+            {
+                Settle(long.MaxValue); // the checkpoint waited for the writer: every commit is in the file
+            }
         }
-        catch (Exception e) when (e is LiteException or IOException)
+        catch (Exception e) when (e is LiteException or IOException or NullReferenceException)
         {
-            // The streams go on (readers are released below); what could not be written will not resume after a crash.
-            LogWriteFailed(_logger, operations.Count, e);
+            Failed(e, pending);
+        }
+    }
+
+    /// <summary>
+    /// Writes the operations; true when they are committed (or need no write) and the reads answered. On a failure the
+    /// writes stay for the next attempt on a reopened file, with any earlier commit LiteDB had not yet written out.
+    /// </summary>
+    private bool Execute(List<Operation> operations)
+    {
+        long drains;
+        bool wrote;
+        try
+        {
+            Reopen();
+            if (_log!.Length >= CheckpointBytes)
+            {
+                _database!.Checkpoint(); // between batches, the writer idle: a failing checkpoint leaves no transaction half done
+            }
+
+            drains = _log.Drains; // read before the commit: the writer is idle (no batch outstanding)
+            wrote = Write(operations);
+        }
+        catch (Exception e) when (e is LiteException or IOException or UnauthorizedAccessException)
+        {
+            Failed(e, operations);
+            AnswerReads(operations);
+            operations.RemoveAll(o => o.Kind is OperationKind.Find or OperationKind.Unfinished);
+            return false;
         }
 
-        foreach (var append in operations.Where(o => o.Log is not null).GroupBy(o => o.Log!))
+        // Reads are answered once the writer is idle again (at the drain): a read beside LiteDB's writer is not safe.
+        _written.Add(new WrittenBatch(drains, [.. operations], _time.GetUtcNow()));
+        if (!wrote)
+        {
+            Settle(long.MaxValue); // nothing for LiteDB's writer to write, and nothing before it still with the writer
+        }
+
+        return true;
+    }
+
+    /// <summary>Readers see, and flushes return, what LiteDB's writer has handed to the OS: the batches whose commit came before drain <paramref name="drain"/> began.</summary>
+    private void Settle(long drain)
+    {
+        var settled = _written.TakeWhile(b => b.Drains < drain).ToList();
+        _written.RemoveRange(0, settled.Count);
+        if (settled.Count > 0 && _fault is { } was)
+        {
+            _fault = null; // written out again: the disk is back
+            LogRecovered(_logger, was);
+        }
+
+        foreach (var append in settled.SelectMany(b => b.Operations).Where(o => o.Log is not null).GroupBy(o => o.Log!))
         {
             append.Key.Committed(append.Max(o => o.Entry!.Seq));
         }
 
-        foreach (var operation in operations.Where(o => o.Done is not null))
+        var operations = settled.SelectMany(b => b.Operations).ToList();
+        AnswerReads(operations);
+        foreach (var flush in operations.Where(o => o.Kind == OperationKind.Flush))
+        {
+            flush.Done!.TrySetResult([]);
+        }
+    }
+
+    private void Failed(Exception e, List<Operation> pending)
+    {
+        _metrics.StoreWriteFailed(e is IOException { HResult: 28 or 112 } || e.Message.Contains("No space", StringComparison.OrdinalIgnoreCase) ? "no_space" : "io_error");
+        if (_fault is null)
+        {
+            _fault = e.Message;
+            LogFailing(_logger, _options.JobsPath, e.Message, RetryInterval.TotalSeconds);
+        }
+
+        // Commits LiteDB had not yet written out go again, first (a run or record written twice is replaced, not doubled).
+        pending.InsertRange(0, _written.SelectMany(b => b.Operations));
+        _written.Clear();
+        _stale = true; // closed and reopened at the next attempt: LiteDB's writer may be closing it right now itself
+    }
+
+    private void AnswerReads(List<Operation> operations)
+    {
+        foreach (var operation in operations.Where(o => o.Kind is OperationKind.Find or OperationKind.Unfinished))
         {
             try
             {
-                operation.Done!.TrySetResult(operation.Kind switch
-                {
-                    OperationKind.Find => _jobs.FindById(operation.JobId) is { } record ? [Load(record)] : [],
-                    OperationKind.Unfinished => [.. _jobs.Find(j => !j.Ended).Select(Load)],
-                    _ => [],
-                });
+                Reopen();
+                operation.Done!.TrySetResult(operation.Kind == OperationKind.Find
+                    ? _jobs.FindById(operation.JobId) is { } record ? [Load(record)] : []
+                    : [.. _jobs.Find(j => !j.Ended).Select(Load)]);
             }
-            catch (Exception e) when (e is LiteException or IOException)
+            catch (Exception e) when (e is LiteException or IOException or UnauthorizedAccessException)
             {
                 operation.Done!.TrySetException(e);
             }
         }
     }
 
-    private void Write(List<Operation> operations)
+    private void GiveUp(List<Operation> operations)
+    {
+        LogGaveUp(_logger, operations.Count(o => o.Kind is OperationKind.Save or OperationKind.Append), _fault);
+        foreach (var waiting in operations.Where(o => o.Done is not null))
+        {
+            waiting.Done!.TrySetException(new IOException($"The job store could not write: {_fault}"));
+        }
+    }
+
+    /// <summary>Writes the batch (and the retention purge when due) in one transaction; true when it changed anything.</summary>
+    private bool Write(List<Operation> operations)
     {
         // A job's appends in one batch are consecutive in its log (it appends in order): one run each.
         var runs = new Dictionary<string, StoredEventRun>(StringComparer.Ordinal);
         var started = _time.GetTimestamp();
-        _database.BeginTrans();
+        _database!.BeginTrans();
         try
         {
             foreach (var operation in operations)
@@ -219,13 +527,29 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                 }
             }
 
-            _events.Insert(runs.Values);
+            _events.Upsert(runs.Values); // a batch written again after a failure replaces what may have reached the file
+            var due = _time.GetUtcNow() >= _purgeDue;
+            var purge = due && Purge(); // in the batch's transaction: LiteDB's writer is only ever busy with one commit
             _database.Commit();
             _metrics.Stored(operations.Count(o => o.Entry is not null), _time.GetElapsedTime(started));
+            if (due)
+            {
+                _purgeDue = _time.GetUtcNow().AddMinutes(10);
+            }
+
+            return purge || operations.Any(o => o.Kind is OperationKind.Save or OperationKind.Append);
         }
         catch
         {
-            _database.Rollback();
+            try
+            {
+                _database.Rollback();
+            }
+            catch (Exception e) when (e is LiteException or IOException)
+            {
+                // The file is closed and reopened for the next attempt.
+            }
+
             throw;
         }
     }
@@ -236,18 +560,30 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             .Select(e => new JobLogEntry(e.Seq, e.Type, e.Json))]);
 
     // Jobs past their retention (ended, or accepted so long ago that they cannot resume) go with their events.
-    private void Purge()
+    private bool Purge()
     {
         var cutoff = (_time.GetUtcNow() - _options.Retention).UtcTicks;
-        foreach (var record in _jobs.Find(j => (j.Ended && j.EndedAtTicks < cutoff) || j.AcceptedAtTicks < cutoff).ToList())
+        var gone = _jobs.Find(j => (j.Ended && j.EndedAtTicks < cutoff) || j.AcceptedAtTicks < cutoff).ToList();
+        foreach (var record in gone)
         {
             _events.DeleteMany(StoredEventRun.OfJob(record.Id));
             _jobs.Delete(record.Id);
         }
+
+        return gone.Count > 0;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The job store could not write {Count} operations; those events will not survive a crash.")]
-    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job store cannot write {Path}: {Reason}. New jobs are refused and events wait in memory; the write is retried every {Seconds} s.")]
+    private static partial void LogFailing(ILogger logger, string path, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job store {Path} is damaged ({Reason}); {Readable} jobs could be read from it. It is moved aside as {Quarantine} and the host starts with an empty store.")]
+    private static partial void LogQuarantined(ILogger logger, string path, string reason, int readable, string quarantine);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The job store writes again (it had failed: {Reason}); what waited is written.")]
+    private static partial void LogRecovered(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job store stopped with {Count} writes it could not make ({Reason}): those events are lost.")]
+    private static partial void LogGaveUp(ILogger logger, int count, string? reason);
 
     private enum OperationKind
     {
@@ -256,6 +592,9 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         Find,
         Unfinished,
         Flush,
+        Drained,
+        Faulted,
+        Stop,
     }
 
     private sealed record Operation(
@@ -264,5 +603,11 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         JobRecord? Record = null,
         JobLogEntry? Entry = null,
         JobLog? Log = null,
-        TaskCompletionSource<IReadOnlyList<StoredJob>>? Done = null);
+        TaskCompletionSource<IReadOnlyList<StoredJob>>? Done = null,
+        long Drain = 0,
+        Exception? Error = null,
+        int Generation = 0);
+
+    /// <summary>A committed batch, the drain count read just before its commit, and when it was committed.</summary>
+    private sealed record WrittenBatch(long Drains, List<Operation> Operations, DateTimeOffset At);
 }

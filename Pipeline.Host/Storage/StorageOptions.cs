@@ -45,6 +45,12 @@ public sealed class StorageOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// What to do when the job store's file does not open or read back at start: <c>Quarantine</c> (move it aside and
+    /// start fresh, with an Error naming it) or <c>Fail</c> (refuse to start). Default <c>Quarantine</c>.
+    /// </summary>
+    public CorruptionPolicy OnCorruption { get; set; } = CorruptionPolicy.Quarantine;
+
     /// <summary>The full path of the job store.</summary>
     public string JobsPath => Path.GetFullPath(Path.Combine(Directory, JobsFile));
 

@@ -28,6 +28,13 @@ public static class MusicUpstreamsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
         services.TryAddSingleton<SpotifyTokenProvider>();
         services.TryAddSingleton<UpstreamMetrics>();
+        services.TryAddSingleton<UpstreamFaultLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<UpstreamFaultLog>());
+        services.AddOptions<Polly.Telemetry.TelemetryOptions>().Configure<UpstreamFaultLog>((telemetry, faults) =>
+        {
+            telemetry.SeverityProvider = UpstreamFaultLog.Severity;
+            telemetry.TelemetryListeners.Add(faults);
+        });
 
         Upstream(services.AddHttpClient(SpotifyTokenProvider.ClientName), SpotifyClient.Lane, (o, _) => (o.Spotify.AccountsBaseUrl, "spotify-accounts/", o.Spotify.HasKeys));
         Upstream(services.AddHttpClient<SpotifyClient>(), SpotifyClient.Lane, (o, _) => (o.Spotify.ApiBaseUrl, "spotify/v1/", o.Spotify.HasKeys))

@@ -22,6 +22,9 @@ public sealed class UpstreamOptions
 
     /// <summary>Timeouts, retries and the circuit breaker of every non-streaming call.</summary>
     public UpstreamResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>How often expected upstream faults (retries, timeouts, the circuit opening) are summed up in one log line per upstream. Default 30 s.</summary>
+    public TimeSpan FaultLogInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Spotify Web API settings.</summary>

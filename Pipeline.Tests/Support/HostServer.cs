@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Tests.Support;
@@ -10,9 +12,12 @@ internal sealed class HostServer : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _storage = new();
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public HostServer(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>Starts the host with <paramref name="settings"/> over the test defaults and <paramref name="services"/> over its own.</summary>
+    public HostServer(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _settings = new Dictionary<string, string?>
         {
             ["Pipeline:Storage:Directory"] = _storage.Path,
@@ -53,6 +58,10 @@ internal sealed class HostServer : WebApplicationFactory<Program>
             builder.UseSetting("Pipeline:ConfigFile", tuningFile); // read by Program before the settings above apply
         }
         builder.ConfigureLogging(logging => logging.AddFakeLogging());
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
     }
 
     protected override void Dispose(bool disposing)

@@ -8,7 +8,9 @@ namespace Pipeline.Configuration;
 /// Options that follow their configuration while the host runs, and never take an invalid value: each change is
 /// built and validated again (every registered validator, so messages name the key and value); a valid one replaces
 /// <see cref="Current"/> and is announced, an invalid one is logged and counted as rejected and the last good value
-/// stays in force. (<see cref="IOptionsMonitor{TOptions}"/> would throw from <c>CurrentValue</c> after an invalid edit.)
+/// stays in force. A change that leaves the section's values as they were (another section of the file was edited) is
+/// neither announced nor counted. (<see cref="IOptionsMonitor{TOptions}"/> would throw from <c>CurrentValue</c> after an
+/// invalid edit.)
 /// </summary>
 /// <typeparam name="TOptions">The options type.</typeparam>
 public sealed partial class ReloadableOptions<TOptions> : IDisposable
@@ -85,6 +87,11 @@ public sealed partial class ReloadableOptions<TOptions> : IDisposable
         TaskCompletionSource changed;
         lock (_lock)
         {
+            if (Same(_current, next))
+            {
+                return;
+            }
+
             Volatile.Write(ref _current, next);
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -94,6 +101,19 @@ public sealed partial class ReloadableOptions<TOptions> : IDisposable
         LogAccepted(_logger, _section);
         Changed?.Invoke(next);
         changed.TrySetResult();
+    }
+
+    /// <summary>True when both hold the same values, compared as their JSON (options are plain settable properties).</summary>
+    private static bool Same(TOptions a, TOptions b)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+        }
+        catch (NotSupportedException)
+        {
+            return false; // a value JSON cannot show: taken as changed
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration {Section} reloaded")]

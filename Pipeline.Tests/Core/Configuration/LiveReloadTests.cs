@@ -34,6 +34,22 @@ public sealed class LiveReloadTests
     }
 
     [Fact]
+    public void ChangeElsewhere_UnchangedSectionsNeitherCountedNorLogged()
+    {
+        using var core = new CoreHarness(Start);
+        using var reloads = core.Collect<long>("pipeline.config.reloads");
+        _ = core.Throttle;
+        _ = core.Jobs.Start();
+
+        core.Reconfigure(new Dictionary<string, string?> { ["Pipeline:Jobs:CallBudget"] = "12" });
+
+        var sections = reloads.GetMeasurementSnapshot().Select(m => (string)m.Tags["section"]!).ToList();
+        Assert.Contains("Pipeline:Jobs", sections);
+        Assert.DoesNotContain("Pipeline:Throttle", sections);
+        Assert.DoesNotContain(core.Get<FakeLogCollector>().GetSnapshot(), r => r.Message.Contains("Pipeline:Throttle reloaded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void InvalidChange_RejectedLoggedNamingKeyAndValue_LastGoodValuesStay()
     {
         using var core = new CoreHarness(Start);

@@ -16,8 +16,8 @@ public sealed class JobStoreTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private JobStore Open(TimeProvider? time = null, TimeSpan? flushInterval = null) =>
-        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()), NullLogger<JobStore>.Instance);
+    private JobStore Open(TimeProvider? time = null, TimeSpan? flushInterval = null, FaultyFiles? files = null, Microsoft.Extensions.Logging.ILogger<JobStore>? logger = null, System.Diagnostics.Metrics.IMeterFactory? meters = null) =>
+        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, new Pipeline.Host.Telemetry.HostMetrics(meters ?? TestMeters.Create()), logger ?? NullLogger<JobStore>.Instance, files is null ? null : files.Wrap);
 
     private static JobRecord Record(string id, bool ended = false, DateTimeOffset? endedAt = null) =>
         new() { Id = id, Client = "c", Prompt = "p", TrackCount = 3, Ended = ended, EndedAtTicks = endedAt?.UtcTicks ?? 0, AcceptedAtTicks = (endedAt ?? DateTimeOffset.UtcNow).UtcTicks };
@@ -42,6 +42,69 @@ public sealed class JobStoreTests : IDisposable
         }
 
         return entries;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Append_DiskFullOrIoErrorThenBack_NothingDroppedReadersWaitOneErrorLineAndRecovered(bool ioError)
+    {
+        var time = new FakeTimeProvider(CoreHarness.Epoch);
+        var files = new FaultyFiles();
+        var logs = new Microsoft.Extensions.Logging.Testing.FakeLogger<JobStore>();
+        var meters = TestMeters.Create();
+        using var failures = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Pipeline", "pipeline.store.write_failures");
+        using var healthy = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<int>(meters, "Pipeline", "pipeline.storage.healthy");
+        var store = Open(time, files: files, logger: logs, meters: meters);
+        long Failures() => failures.GetMeasurementSnapshot().Sum(m => m.Value);
+        store.Save(Record("job0"));
+        await store.FlushAsync().Within();
+        if (ioError)
+        {
+            files.Break();
+        }
+        else
+        {
+            files.Fill();
+        }
+
+        var log = new JobLog(store, time);
+        log.Publish(new JobAccepted("job0", CoreHarness.Epoch, "p", 3));
+        for (var i = 0; i < 40; i++)
+        {
+            log.Publish(new LlmDelta("job0", CoreHarness.Epoch, $"{i} "));
+        }
+
+        var flushed = store.FlushAsync();
+        Assert.True(SpinWait.SpinUntil(() => store.Fault is not null, TimeSpan.FromSeconds(10)));
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            // Every retry fails while the disk is full: one Error line, not one per attempt.
+            var before = Failures();
+            Assert.True(SpinWait.SpinUntil(() => Advanced(time, Failures() > before), TimeSpan.FromSeconds(10)));
+        }
+
+        healthy.RecordObservableInstruments();
+        Assert.Equal(0, healthy.LastMeasurement!.Value);
+
+        Assert.Contains(ioError ? "Input/output error" : "No space left on device", store.Fault, StringComparison.Ordinal);
+        Assert.Equal(0, log.LastSequence); // nothing reaches a reader before it is written
+        Assert.False(flushed.IsCompleted);
+
+        files.Recover();
+        Assert.True(SpinWait.SpinUntil(() => Advanced(time, flushed.IsCompleted), TimeSpan.FromSeconds(10)));
+        await flushed.Within();
+
+        Assert.Null(store.Fault);
+        healthy.RecordObservableInstruments();
+        Assert.Equal(1, healthy.LastMeasurement!.Value);
+        Assert.Equal(41, log.LastSequence);
+        Assert.Equal(1, logs.Collector.GetSnapshot().Count(r => r.Level == Microsoft.Extensions.Logging.LogLevel.Error));
+        Assert.Single(logs.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("writes again", StringComparison.Ordinal));
+        await store.DisposeAsync();
+        await using var reopened = Open();
+        Assert.True(failures.GetMeasurementSnapshot().Where(m => m.Value > 0).All(m => Equals(m.Tags["reason"], ioError ? "io_error" : "no_space")));
+        Assert.Equal(Enumerable.Range(1, 41).Select(i => (long)i), (await reopened.FindAsync("job0").Within())!.Events.Select(e => e.Seq));
     }
 
     [Fact]
