@@ -39,6 +39,7 @@ public sealed class StorageFaultTests : IDisposable
     private async Task<JsonElement> UntilAsync(string path, Func<HttpResponseMessage, JsonElement, bool> holds)
     {
         var started = Stopwatch.StartNew();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         while (true)
         {
             using var response = await _http.GetAsync(path);
@@ -49,7 +50,7 @@ public sealed class StorageFaultTests : IDisposable
             }
 
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"{path} never held: {body}");
-            await Task.Delay(100);
+            await poll.WaitForNextTickAsync();
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class SetPipelineTests
                 ["Pipeline:Music:MinPool"] = "6", // pools of the set's size: both fit one batch
                 ["Pipeline:Music:PoolFactor"] = "1",
                 ["Pipeline:Stages:audio-features:MaxDegreeOfParallelism"] = "1",
-                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:02", // both jobs' tracks in one batch, however the searches land
+                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:05", // both jobs' tracks in one batch, however far apart the searches land
             });
 
         var outcomes = await Task.WhenAll(
