@@ -24,7 +24,13 @@ internal sealed class HostMetrics
         _connections = meter.CreateUpDownCounter<long>("pipeline.sse.connections", "{connection}", "Event streams open.");
         _written = meter.CreateCounter<long>("pipeline.sse.events.written", "{event}", "Events written to streams.");
         _superseded = meter.CreateCounter<long>("pipeline.sse.events.superseded", "{event}", "Events a lagging stream skipped: superseded stage.progress and llm.delta merged into a later one.");
+        _superseded.Add(0);
         _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, stopping, storage_unavailable).");
+        foreach (var reason in (string[])["busy", "stopping", "storage_unavailable"])
+        {
+            _rejected.Add(0, new KeyValuePair<string, object?>("reason", reason)); // zero, not missing, on a quiet host
+        }
+
         _transactions = meter.CreateCounter<long>("pipeline.store.transactions", "{transaction}", "Job store write transactions.");
         _stored = meter.CreateCounter<long>("pipeline.store.events", "{event}", "Events written to the job store.");
         _syncs = meter.CreateCounter<long>("pipeline.store.syncs", "{sync}", "Times the job store's log was forced to disk (fsync), at most once per Pipeline:Storage:SyncInterval.");

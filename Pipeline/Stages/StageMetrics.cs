@@ -37,7 +37,22 @@ internal sealed class StageMetrics
         meter.CreateObservableGauge("pipeline.stage.capacity", () => Gauge(s => s.Capacity), "{item}", "A stage's configured capacity.");
     }
 
-    public void Register(IStageGauges stage) => _stages.TryAdd(stage, 0);
+    /// <summary>Reports a stage's gauges, and starts its counters of every known reason at 0 (zero, not missing, on a quiet host).</summary>
+    public void Register(IStageGauges stage)
+    {
+        _stages.TryAdd(stage, 0);
+        var tag = new KeyValuePair<string, object?>("stage", stage.Name);
+        foreach (var reason in Enum.GetValues<ShedReason>().Where(r => r != ShedReason.None))
+        {
+            _shed.Add(0, tag, new("reason", reason.ToTag()));
+        }
+
+        _failed.Add(0, tag, new("reason", "error"));
+        foreach (var outcome in (ItemOutcome[])[ItemOutcome.Cancelled, ItemOutcome.BudgetExhausted])
+        {
+            _dropped.Add(0, tag, new("reason", outcome.ToTag()));
+        }
+    }
 
     /// <summary>Stops a completed stage's gauges; its totals stay in the counters.</summary>
     public void Unregister(IStageGauges stage)

@@ -165,7 +165,11 @@ public sealed partial class Throttle : IDisposable
     private static partial void LogPolicyAtRestart(ILogger logger, ThrottlePolicy next, ThrottlePolicy current);
 
     private LaneGate Lane(string lane) =>
-        _lanes.GetOrAdd(lane, static (name, self) => new LaneGate(name, self._options.LaneLimit(name), self._options.QueueLimit, self._time), this);
+        _lanes.TryGetValue(lane, out var gate) ? gate : _lanes.GetOrAdd(lane, static (name, self) =>
+        {
+            self._metrics.LaneAdded(name);
+            return new LaneGate(name, self._options.LaneLimit(name), self._options.QueueLimit, self._time);
+        }, this);
 
     private async ValueTask<ThrottleLease> AcquireCoreAsync(LaneScope scope, LaneScope? holder, string lane, JobContext? job, CancellationToken cancellationToken)
     {

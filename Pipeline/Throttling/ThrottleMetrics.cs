@@ -25,6 +25,15 @@ internal sealed class ThrottleMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineTelemetry.SecondsBuckets });
     }
 
+    /// <summary>Starts a lane's refusal counters of every reason at 0: zero, not missing, on a quiet host.</summary>
+    public void LaneAdded(string lane)
+    {
+        foreach (var reason in Enum.GetValues<ThrottleRejectionReason>().Where(r => r is not ThrottleRejectionReason.None))
+        {
+            _rejections.Add(0, new("lane", lane), new("reason", reason.ToTag()));
+        }
+    }
+
     /// <summary>Reports the throttle's gauges from its snapshots.</summary>
     public void Observe(Func<ThrottleSnapshot> snapshot)
     {
