@@ -74,8 +74,7 @@ internal sealed record Style(string Name, string[] Phrases, string? SpotifyGenre
 
     private static bool Holds(Style style, double bpm) =>
         style.TempoLow is not { } low || style.TempoHigh is not { } high
-            ? true
-            : TempoCurve.Fold(bpm, (low + high) / 2) is var folded && folded >= low && folded <= high;
+        || TempoCurve.Fold(bpm, (low + high) / 2) is var folded && folded >= low && folded <= high;
 
     /// <summary>The style each phrase names, for telling a tag of another family from one of this style's.</summary>
     public static readonly IReadOnlyDictionary<string, Style> ByPhrase = All.SelectMany(s => s.Phrases.Select(p => (p, s))).DistinctBy(e => e.p).ToDictionary(e => e.p, e => e.s, StringComparer.Ordinal);
