@@ -58,17 +58,19 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (jobs.TryStart(request, Security.BearerTokenFilter.Client(http)) is not { } job)
+        var admitted = jobs.TryStart(request, Security.BearerTokenFilter.Client(http));
+        if (admitted.Job is not { } job)
         {
-            http.Response.Headers.RetryAfter = "5";
-            var reason = jobs.IsStopping ? "stopping" : jobs.StoreFault is not null ? "storage_unavailable" : "busy";
-            metrics.Rejected(reason);
-            return reason switch
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(admitted.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            metrics.Rejected(admitted.Refused!);
+            var title = admitted.Refused switch
             {
-                "stopping" => TypedResults.Problem("The host is shutting down; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping"),
-                "storage_unavailable" => TypedResults.Problem($"The job store cannot write ({jobs.StoreFault}), so a job could not be kept; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable"),
-                _ => TypedResults.Problem("The host is running and queueing as many jobs as it takes; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy"),
+                "stopping" => "Stopping",
+                "storage_unavailable" => "Storage unavailable",
+                "quota" => "Upstream quotas full",
+                _ => "Busy",
             };
+            return TypedResults.Problem(admitted.Detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
         }
 
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))

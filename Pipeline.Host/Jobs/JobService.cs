@@ -6,6 +6,7 @@ using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
 using Pipeline.Stages.Intent;
 using Pipeline.Stages.Music;
+using Pipeline.Throttling;
 
 namespace Pipeline.Host.Jobs;
 
@@ -21,9 +22,14 @@ internal sealed partial class JobService(
     TimeProvider time,
     ReloadableOptions<StreamingOptions> options,
     IOptions<AdmissionOptions> admission,
+    Throttle throttle,
+    ReloadableOptions<JobOptions> jobOptions,
+    IOptions<SetPipelineOptions> setOptions,
     IOptions<StorageOptions> storage,
     ILogger<JobService> logger) : IDisposable
 {
+    private static readonly TimeSpan Pause = TimeSpan.FromSeconds(5); // when to ask again after a refusal with no better estimate
+
     private readonly ConcurrentDictionary<string, HostedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly SemaphoreSlim _running = new(admission.Value.MaxActiveJobs, admission.Value.MaxActiveJobs);
@@ -44,27 +50,47 @@ internal sealed partial class JobService(
     public string? NotReady => _stopping ? "stopping" : !_resumed.Task.IsCompleted ? "starting" : store.Fault is not null ? "storage_unavailable" : null;
 
     /// <summary>
-    /// Starts a job, or queues it for a running slot; null when stopping, when the job store cannot write (the job could
-    /// not be kept), or when running and queued jobs are at their bounds.
+    /// Starts a job, or queues it for a running slot. Refused while stopping, while the job store cannot write (the job
+    /// could not be kept), when running and queued jobs are at their bounds, or when the upstream calls already queued
+    /// at the throttle would keep it waiting past the time its deadline leaves for gathering tracks.
     /// </summary>
-    public HostedJob? TryStart(JobRequest request, string client)
+    public Admission TryStart(JobRequest request, string client)
     {
         var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
-        if (_stopping || store.Fault is not null)
+        if (_stopping)
         {
-            return null;
+            return new Admission(null, "stopping", "The host is shutting down; retry after the given delay.", Pause);
+        }
+
+        if (store.Fault is { } fault)
+        {
+            return new Admission(null, "storage_unavailable", $"The job store cannot write ({fault}), so a job could not be kept; retry after the given delay.", Pause);
+        }
+
+        var wait = throttle.EstimateWait();
+        var (deadline, reserve) = (jobOptions.Current.Deadline, setOptions.Value.LlmReserve);
+        var gathering = deadline > reserve ? deadline - reserve : deadline;
+        if (wait > gathering)
+        {
+            return new Admission(
+                null,
+                "quota",
+                $"The upstream calls already queued would take about {wait.TotalSeconds:0} s at the upstreams' quotas, longer than a job has to gather its tracks ({gathering.TotalSeconds:0} s); retry after the given delay.",
+                wait - gathering);
         }
 
         if (Interlocked.Increment(ref _admitted) > bound)
         {
             Interlocked.Decrement(ref _admitted);
-            return null;
+            return new Admission(null, "busy", "The host is running and queueing as many jobs as it takes; retry after the given delay.", Pause);
         }
 
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
         var tracks = SetIntent.Of(set).TrackCount;
         var log = new JobLog(store, time);
-        var context = registry.Start(log);
+        var id = JobRegistry.NewId();
+        using var scope = logger.BeginScope(new JobScope(id)); // the job keeps this context: every line of its work names it
+        var context = registry.Start(log, id);
         var record = new JobRecord
         {
             Id = context.Id,
@@ -83,7 +109,7 @@ internal sealed partial class JobService(
         LogAccepted(logger, record.Id, tracks, record.Detached);
         var hosted = Run(record, log, context);
         log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, tracks));
-        return hosted;
+        return new Admission(hosted);
     }
 
     /// <summary>A job of <paramref name="client"/>'s, running or kept (in memory or in the store); another client's job is not found.</summary>
@@ -170,6 +196,7 @@ internal sealed partial class JobService(
         }
 
         var log = JobLog.Restore(stored.Events, resume: true, store, time);
+        using var scope = logger.BeginScope(new JobScope(record.Id));
         var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
         var context = registry.Start(log, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         Interlocked.Increment(ref _admitted);
@@ -191,7 +218,6 @@ internal sealed partial class JobService(
     private async Task RunAsync(HostedJob hosted)
     {
         var job = hosted.Context!;
-        using var scope = logger.BeginScope(new JobScope(job.Id)); // every line of the job carries its id
         try
         {
             await _running.WaitAsync(job.CancellationToken);

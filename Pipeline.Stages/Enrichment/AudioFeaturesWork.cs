@@ -32,6 +32,7 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
 
     private async Task RunJobAsync(JobContext job, IReadOnlyList<(StageItem<Track> Item, int Index)> items, ItemResult<Track>[] results)
     {
+        job.RestoreExecutionContext(); // its call's lines name this job, not the batch's others
         try
         {
             var features = await FeaturesAsync([.. items.Select(p => p.Item.Value)], job);

@@ -15,9 +15,9 @@ public static class MusicUpstreamsServiceCollectionExtensions
 
     /// <summary>
     /// Adds Spotify, Deezer and Last.fm clients bound to <c>Pipeline:Upstreams</c>. Per client, outermost first:
-    /// resilience (total timeout, retries honouring Retry-After, circuit breaker), the throttle (so every retry is a
-    /// new call against the rate limit and the budget), the attempt timeout (the upstream's answer, not the wait for a
-    /// permit), then upstream-specific handlers. Requests are not logged
+    /// the total timeout (a clock that stops while the call waits for a permit), resilience (retries honouring
+    /// Retry-After, circuit breaker), the throttle (so every retry is a new call against the rate limit and the
+    /// budget), the attempt timeout (the upstream's answer, not the wait for a permit), then upstream-specific handlers. Requests are not logged
     /// by HttpClientFactory: their URLs can carry keys.
     /// </summary>
     /// <param name="services">The service collection; needs <c>AddPipelineCore()</c> and an <see cref="ISandboxAddress"/> for sandbox mode.</param>
@@ -60,14 +60,15 @@ public static class MusicUpstreamsServiceCollectionExtensions
             // Timeouts belong to the resilience pipeline.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });
-        // The standard pipeline's strategies, split around the throttle: a call may queue for its permit as long as
-        // the total timeout allows, and only the upstream's own answer is held to the attempt timeout (queued calls
-        // timed out by the hundred under a backlog, and their retries lost their place in the queue).
+        // The standard pipeline's strategies, split around the throttle: a call may queue for its permit until its
+        // job's deadline, and only the upstream's own time counts against the timeouts: the attempt's answer, and all
+        // attempts with the pauses between them (queued calls timed out by the hundred under a backlog, and their
+        // retries lost their place in the queue).
+        client.AddHttpMessageHandler(sp => new CallTimeoutHandler(lane, sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience.TotalTimeout, sp.GetRequiredService<TimeProvider>()));
         client.AddResilienceHandler("upstream", static (pipeline, context) =>
         {
             var settings = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience;
             pipeline
-                .AddTimeout(new HttpTimeoutStrategyOptions { Name = "TotalTimeout", Timeout = settings.TotalTimeout })
                 .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = settings.MaxRetries, Delay = settings.RetryDelay, ShouldRetryAfterHeader = true })
                 .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions { SamplingDuration = TimeSpan.FromTicks(Math.Max(settings.AttemptTimeout.Ticks * 3, MinSampling.Ticks)) });
         });

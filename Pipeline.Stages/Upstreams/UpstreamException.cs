@@ -5,7 +5,7 @@ public sealed class UpstreamException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="lane">The upstream.</param>
-    /// <param name="reason">A closed-set reason: <c>not_found</c>, <c>rate_limited</c>, <c>upstream_4xx</c>, <c>upstream_5xx</c>, <c>malformed</c>, <c>forbidden</c>.</param>
+    /// <param name="reason">A closed-set reason: <c>not_found</c>, <c>rate_limited</c>, <c>upstream_4xx</c>, <c>upstream_5xx</c>, <c>malformed</c>, <c>forbidden</c>, <c>timeout</c>.</param>
     /// <param name="message">What happened (no secrets).</param>
     /// <param name="innerException">The cause, if any.</param>
     public UpstreamException(string lane, string reason, string message, Exception? innerException = null)

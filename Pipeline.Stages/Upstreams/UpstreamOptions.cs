@@ -85,7 +85,10 @@ public sealed class UpstreamResilienceOptions
     /// <summary>One attempt's timeout: the upstream's answer, from the send to the response headers, not the wait for the throttle's permit. Default 10 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>All attempts together, the waits for the throttle's permits and between retries included. Default 60 s.</summary>
+    /// <summary>
+    /// All attempts together with the pauses between retries. The waits for the throttle's permits do not count: a
+    /// quota wait is bounded by the job's deadline, and it is never a timeout. Default 60 s.
+    /// </summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Retries after the first attempt (each one a new call against the rate limit and budget). Default 3; at least 1.</summary>

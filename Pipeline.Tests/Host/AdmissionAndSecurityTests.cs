@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Tests.Support;
+using Pipeline.Throttling;
 
 namespace Pipeline.Tests.Host;
 
@@ -66,6 +68,32 @@ public sealed class AdmissionAndSecurityTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Admission_QueuedCallsOutlastTheDeadline_503QuotaWithRetryAfterFromTheEstimate()
+    {
+        using var host = new HostServer(new Dictionary<string, string?>
+        {
+            ["Pipeline:Jobs:Deadline"] = "00:01:20", // 20 s to gather tracks, after the model's 60 s
+            ["Pipeline:Throttle:LaneRates:lastfm"] = "1",
+            ["Pipeline:Throttle:LaneWindows:lastfm"] = "00:00:05", // one Last.fm call per 5 s
+        });
+        using var http = host.CreateClient();
+        var throttle = host.Services.GetRequiredService<Throttle>();
+
+        using var first = await http.SendAsync(Start(prompt: "hard rock workout"));
+        await Signals.UntilAsync(() => throttle.EstimateWait() > TimeSpan.FromSeconds(30)); // its Last.fm calls queue up
+        using var refused = await http.SendAsync(Start());
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("Upstream quotas full", problem.GetProperty("title").GetString());
+        Assert.True(refused.Headers.RetryAfter!.Delta >= TimeSpan.FromSeconds(10), $"Retry-After {refused.Headers.RetryAfter}"); // the wait past the 20 s, not a fixed pause
+        using var metrics = await http.GetAsync("/metrics");
+        Assert.Contains("pipeline_jobs_rejected_total{otel_scope_name=\"Pipeline\",reason=\"quota\"} 1", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class JobContext : IDisposable
     private TaskCompletionSource? _idle; // made only when someone waits for idle while items are in flight
     private int _outcome = -1;
     private int _crossings; // counts every time one of the job's stage counts leaves or reaches zero
+    private readonly ExecutionContext? _flow = ExecutionContext.Capture(); // null when whoever started it suppressed the flow
 
     internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, int deadLetterCapacity, IPipelineEventSink events)
     {
@@ -99,6 +100,20 @@ public sealed class JobContext : IDisposable
         }
 
         return counts;
+    }
+
+    /// <summary>
+    /// Makes the execution context in force when the job started (its logging scope, its trace) the current one, so
+    /// work done for the job on a worker shared by every job logs and traces as the job's, never as the last job that
+    /// worker served. The stages do it for every item; work that splits a batch by job does it per job. Within an async
+    /// method it holds until that method returns.
+    /// </summary>
+    public void RestoreExecutionContext()
+    {
+        if (_flow is not null)
+        {
+            ExecutionContext.Restore(_flow);
+        }
     }
 
     /// <summary>Stops the job's items at their next stage boundary; queued throttle calls leave the queue.</summary>

@@ -77,5 +77,7 @@ public sealed class JobRegistry
         return true;
     }
 
-    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    /// <summary>A new job id: 128 random bits in lower-case hex.</summary>
+    /// <returns>The id.</returns>
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

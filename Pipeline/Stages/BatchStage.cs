@@ -107,6 +107,7 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
             return;
         }
 
+        RestoreExecutionContext(live);
         StartWork(live.Count);
         var started = Time.GetTimestamp();
         IReadOnlyList<ItemResult<TOut>> results;
@@ -156,6 +157,21 @@ internal sealed class BatchStage<TIn, TOut> : Stage<TIn, TOut>
             {
                 End(item, CountersFor(item.Job), ItemOutcome.Cancelled, worked: true);
             }
+        }
+    }
+
+    // One job's batch runs in that job's context; a batch of several runs in none of theirs (work that splits it by
+    // job enters each one's), so a line about it never names another job.
+    private static void RestoreExecutionContext(List<StageItem<TIn>> batch)
+    {
+        var job = batch[0].Job;
+        if (batch.TrueForAll(i => ReferenceEquals(i.Job, job)))
+        {
+            job.RestoreExecutionContext();
+        }
+        else
+        {
+            ExecutionContext.Restore(NoJob.Context);
         }
     }
 }

@@ -94,6 +94,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
         var outcome = ItemOutcome.Passed;
         while (TryDequeue(ended, outcome, out var item, out var counters, leave: false) || SpinForNext(out item, out counters))
         {
+            item.Job.RestoreExecutionContext(); // a worker serves every job: each item's lines are its own job's
             if (sampler.Next())
             {
                 var started = Time.GetTimestamp();
@@ -128,6 +129,7 @@ internal sealed class TransformStage<TIn, TOut> : Stage<TIn, TOut>
     private async Task<IEnumerable<StageItem<TOut>>> CollectAsync(StageItem<TIn> item)
     {
         List<StageItem<TOut>>? outputs = null;
+        item.Job.RestoreExecutionContext();
         StartWork(1);
         var started = Time.GetTimestamp();
         var outcome = await WorkAsync(

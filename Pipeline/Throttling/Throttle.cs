@@ -100,6 +100,36 @@ public sealed partial class Throttle : IDisposable
         _limiter.QueuedCount,
         [.. _lanes.Values.Select(l => l.Snapshot()).OrderBy(l => l.Lane, StringComparer.Ordinal)]);
 
+    /// <summary>
+    /// How long a call queued now would wait for its permit, as the queues stand: the calls waiting for the global
+    /// limit at its rate, and for each lane with a rate of its own, the calls waiting for it at that rate (and its
+    /// spacing) after any pause; the longest of these.
+    /// </summary>
+    /// <returns>The estimate; zero when nothing waits.</returns>
+    public TimeSpan EstimateWait()
+    {
+        var longest = Drain(_limiter, TimeSpan.Zero);
+        foreach (var gate in _lanes.Values)
+        {
+            var pause = gate.PauseRemaining();
+            var wait = pause > TimeSpan.Zero ? pause : TimeSpan.Zero;
+            if (_laneRates.TryGetValue(gate.Name, out var limiter))
+            {
+                wait += Drain(limiter, Volatile.Read(ref _options).SpacingOf(gate.Name));
+            }
+
+            longest = wait > longest ? wait : longest;
+        }
+
+        return longest;
+
+        static TimeSpan Drain(FairRateLimiter limiter, TimeSpan spacing)
+        {
+            var each = TimeSpan.FromSeconds(1 / limiter.PermitsPerSecond);
+            return (each > spacing ? each : spacing) * limiter.QueuedCount;
+        }
+    }
+
     /// <summary>Refuses every waiting call.</summary>
     public void Dispose()
     {

@@ -194,6 +194,28 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task EstimateWait_CallsQueuedAtALanesRate_TheirDrainTimePlusTheLanesPause()
+    {
+        using var core = Harness(
+            ("Pipeline:Throttle:Limit", "100"),
+            ("Pipeline:Throttle:Lanes:lastfm", "10"),
+            ("Pipeline:Throttle:LaneRates:lastfm", "3"),
+            ("Pipeline:Throttle:LaneWindows:lastfm", "00:00:06")); // one call each 2 s
+        var job = core.Jobs.Start();
+        Assert.Equal(TimeSpan.Zero, core.Throttle.EstimateWait());
+
+        var calls = Enumerable.Range(0, 8).Select(_ => Acquire(core.Throttle, "lastfm", job, CancellationToken.None)).ToList();
+        await Signals.UntilAsync(() => calls.Count(c => c.IsCompleted) == 3);
+        Assert.Equal(TimeSpan.FromSeconds(10), core.Throttle.EstimateWait()); // five waiting, 2 s each
+
+        core.Throttle.PauseLane("lastfm", TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromSeconds(40), core.Throttle.EstimateWait());
+        core.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await Signals.UntilAsync(() => calls.Count(c => c.IsCompleted) == 6); // a full window has passed: three more
+        Assert.Equal(TimeSpan.FromSeconds(4), core.Throttle.EstimateWait());
+    }
+
+    [Fact]
     public async Task PauseLane_RetryAfter_NoCallStartsBeforeItElapses()
     {
         using var core = Harness();
