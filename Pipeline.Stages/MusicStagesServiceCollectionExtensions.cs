@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Jobs;
 using Pipeline.Stages.Caching;
@@ -10,6 +11,7 @@ using Pipeline.Stages.Llm;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Search;
 using Pipeline.Stages.Sequencing;
+using Pipeline.Stages.Storage;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages;
@@ -19,6 +21,9 @@ public static class MusicStagesServiceCollectionExtensions
 {
     /// <summary>The configuration key of the folder for the cache file (and the host's job store). Default <c>data</c>.</summary>
     public const string StorageDirectoryKey = "Pipeline:Storage:Directory";
+
+    /// <summary>The configuration key of what to do with a damaged cache file (and job store) at start: <c>Quarantine</c> (default) or <c>Fail</c>.</summary>
+    public const string StorageCorruptionKey = "Pipeline:Storage:OnCorruption";
 
     /// <summary>
     /// Adds the upstream clients, the model seam, the LiteDB answer cache and <see cref="SetPipeline"/>, with stage
@@ -44,7 +49,15 @@ public static class MusicStagesServiceCollectionExtensions
         {
             var directory = sp.GetService<IConfiguration>()?[StorageDirectoryKey] is { Length: > 0 } d ? d : "data";
             var options = sp.GetRequiredService<IOptions<CacheOptions>>();
-            return new UpstreamCache(Path.Combine(directory, options.Value.Path), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CacheMetrics>());
+            var policy = Enum.TryParse<CorruptionPolicy>(sp.GetService<IConfiguration>()?[StorageCorruptionKey], ignoreCase: true, out var p) ? p : CorruptionPolicy.Quarantine;
+            return new UpstreamCache(
+                Path.Combine(directory, options.Value.Path),
+                options,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<CacheMetrics>(),
+                sp.GetRequiredService<ILogger<UpstreamCache>>(),
+                policy,
+                sp.GetService<Func<Stream, Stream>>()); // a test's faulty disk
         });
         services.TryAddSingleton<UpstreamCalls>();
         services.TryAddSingleton<DeezerLookup>();

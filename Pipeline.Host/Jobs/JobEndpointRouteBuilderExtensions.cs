@@ -44,7 +44,7 @@ public static class JobEndpointRouteBuilderExtensions
         return endpoints;
     }
 
-    private static Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult> Start(
+    private static async Task<Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Start(
         JobRequest? request, HttpContext http, JobService jobs, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
     {
         if (request is null)
@@ -76,6 +76,14 @@ public static class JobEndpointRouteBuilderExtensions
         if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
         {
             return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), 0, heartbeat, options, metrics, () => jobs.Subscribe(job));
+        }
+
+        // A stream shows job.accepted only once it is written; a 202 waits for the same.
+        if (!await jobs.KeptAsync(job, http.RequestAborted))
+        {
+            http.Response.Headers.RetryAfter = "5";
+            metrics.Rejected("storage_unavailable");
+            return TypedResults.Problem($"The job store could not write the job ({jobs.StoreFault}), so it was not kept; retry after the given delay.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable");
         }
 
         var id = job.Id;

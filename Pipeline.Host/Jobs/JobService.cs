@@ -29,6 +29,7 @@ internal sealed partial class JobService(
     ILogger<JobService> logger) : IDisposable
 {
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(5); // when to ask again after a refusal with no better estimate
+    private static readonly TimeSpan KeepTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, HostedJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finished = new();
@@ -110,6 +111,25 @@ internal sealed partial class JobService(
         var hosted = Run(record, log, context);
         log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, tracks));
         return new Admission(hosted);
+    }
+
+    /// <summary>
+    /// Waits until the job's record and first event are with the OS, so an answer that acknowledges the job is never
+    /// one a kill -9 could take back. False, and the job ended failed (<c>storage_unavailable</c>), when the store
+    /// cannot write them within <see cref="KeepTimeout"/>.
+    /// </summary>
+    public async Task<bool> KeptAsync(HostedJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.FlushAsync(cancellationToken).WaitAsync(KeepTimeout, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            registry.End(job.Context!, JobOutcome.Failed, "storage_unavailable");
+            return false;
+        }
     }
 
     /// <summary>A job of <paramref name="client"/>'s, running or kept (in memory or in the store); another client's job is not found.</summary>
@@ -210,6 +230,8 @@ internal sealed partial class JobService(
         var job = new HostedJob(record, log, context, time);
         log.BeforeTerminal = () => new StageProgress(context.Id, time.GetUtcNow(), context.GetStageCounts()); // final counts
         log.Diverged = () => registry.End(context, JobOutcome.Failed, "interrupted");
+        log.UnkeptBound = options.Current.LagBound;
+        log.Unkept = () => registry.End(context, JobOutcome.Failed, "storage_unavailable"); // its events wait in memory no further
         _jobs[record.Id] = job;
         job.Run = Task.Run(() => RunAsync(job));
         return job;

@@ -4,6 +4,7 @@ using LiteDB.Engine;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Streaming;
 using Pipeline.Host.Telemetry;
+using Pipeline.Stages.Storage;
 
 namespace Pipeline.Host.Storage;
 
@@ -188,7 +189,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var readable = 0;
         try
         {
-            if (File.Exists(_options.JobsPath) && HeaderMissing(_options.JobsPath) is { } missing)
+            if (File.Exists(_options.JobsPath) && LiteDbFile.HeaderMissing(_options.JobsPath) is { } missing)
             {
                 throw new InvalidDataException(missing); // LiteDB would silently write a new store over it
             }
@@ -202,7 +203,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             _ = _events.FindAll().Sum(run => run.Events.Count);
             return;
         }
-        catch (Exception e) when (IsDamage(e))
+        catch (Exception e) when (LiteDbFile.IsDamage(e))
         {
             Close();
             var reason = e.Message;
@@ -211,42 +212,13 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                 throw new InvalidOperationException($"The job store {_options.JobsPath} is damaged ({reason}); {readable} jobs could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
             }
 
-            var suffix = ".corrupt-" + _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var file in new[] { _options.JobsPath, _options.JobsLogPath }.Where(File.Exists))
-            {
-                File.Move(file, file + suffix);
-            }
-
+            var quarantine = LiteDbFile.Quarantine(_options.JobsPath, _options.JobsLogPath, _time.GetUtcNow());
             _metrics.StoreQuarantined();
-            LogQuarantined(_logger, _options.JobsPath, reason, readable, _options.JobsPath + suffix);
+            LogQuarantined(_logger, _options.JobsPath, reason, readable, quarantine);
         }
 
         Open();
     }
-
-    /// <summary>Why the file at <paramref name="path"/> is not a LiteDB file (its first page holds LiteDB's signature), or null.</summary>
-    private static string? HeaderMissing(string path)
-    {
-        const string signature = "** This is a LiteDB file **";
-        const int page = 8192, at = 32;
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        if (file.Length < page)
-        {
-            return file.Length == 0 ? "the file is empty" : $"the file is {file.Length} bytes, shorter than LiteDB's first page";
-        }
-
-        var header = new byte[at + signature.Length];
-        file.ReadExactly(header);
-        return System.Text.Encoding.ASCII.GetString(header, at, signature.Length) == signature ? null : "the file does not begin with LiteDB's header";
-    }
-
-    /// <summary>A damaged file fails in whatever way its bytes lead LiteDB; one the OS will not open or read is not damaged.</summary>
-    private static bool IsDamage(Exception e) => e switch
-    {
-        EndOfStreamException => true,
-        IOException or UnauthorizedAccessException or OutOfMemoryException => false,
-        _ => true,
-    };
 
     /// <summary>Opens the file again after a failure (closing what is left of it first) or a give-up.</summary>
     private void Reopen()
@@ -266,18 +238,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// <summary>Closes the file as far as it will close: after an I/O error, what could not be written stays queued.</summary>
     private void Close()
     {
-        foreach (var close in new Action[] { () => _database?.Dispose(), () => _data?.Dispose(), () => _log?.Dispose() })
-        {
-            try
-            {
-                close();
-            }
-            catch (Exception e) when (e is LiteException or IOException or ObjectDisposedException)
-            {
-                // The file is being given up on; its last whole commit is what a reopen reads back.
-            }
-        }
-
+        LiteDbFile.CloseQuietly(_database, _data, _log);
         (_database, _data) = (null, null);
     }
 

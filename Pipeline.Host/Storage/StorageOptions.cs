@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pipeline.Stages.Storage;
 
 namespace Pipeline.Host.Storage;
 
@@ -55,5 +56,5 @@ public sealed class StorageOptions
     public string JobsPath => Path.GetFullPath(Path.Combine(Directory, JobsFile));
 
     /// <summary>The full path of the job store's log (LiteDB's name for it: <c>jobs-log.db</c> beside <c>jobs.db</c>).</summary>
-    public string JobsLogPath => Path.ChangeExtension(JobsPath, null) + "-log" + Path.GetExtension(JobsPath);
+    public string JobsLogPath => LiteDbFile.LogPathOf(JobsPath);
 }

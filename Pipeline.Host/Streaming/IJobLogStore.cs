@@ -5,4 +5,7 @@ internal interface IJobLogStore
 {
     /// <summary>Queues an entry; the store calls <see cref="JobLog.Committed"/> once it is durable.</summary>
     void Append(string jobId, JobLogEntry entry, JobLog log);
+
+    /// <summary>Why the store cannot write now, or null while it writes.</summary>
+    string? Fault { get; }
 }

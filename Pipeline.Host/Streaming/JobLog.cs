@@ -33,6 +33,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
     private ResumeFilter? _resume;
     private bool _sealed;
+    private bool _unkept;
     private int _committed;
 
     public JobEnded? Ended { get; private set; }
@@ -92,6 +93,15 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     /// <summary>Makes the event written just before the terminal one, e.g. the final stage counts.</summary>
     public Func<PipelineEvent?>? BeforeTerminal { get; set; }
 
+    /// <summary>
+    /// Called once when more than <see cref="UnkeptBound"/> events wait for a store that cannot write: the job is
+    /// ended rather than holding ever more in memory.
+    /// </summary>
+    public Action? Unkept { get; set; }
+
+    /// <summary>How many events may wait for a failing store before <see cref="Unkept"/> is called.</summary>
+    public int UnkeptBound { get; set; } = int.MaxValue;
+
     public void Publish(PipelineEvent pipelineEvent)
     {
         if (pipelineEvent is JobEnded && BeforeTerminal?.Invoke() is { } last)
@@ -99,15 +109,21 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
             Publish(last);
         }
 
-        if (!TryAppend(pipelineEvent, out var diverged) && diverged)
+        if (!TryAppend(pipelineEvent, out var diverged, out var unkept) && diverged)
         {
             Diverged?.Invoke();
         }
+
+        if (unkept)
+        {
+            Unkept?.Invoke();
+        }
     }
 
-    private bool TryAppend(PipelineEvent pipelineEvent, out bool diverged)
+    private bool TryAppend(PipelineEvent pipelineEvent, out bool diverged, out bool unkept)
     {
         diverged = false;
+        unkept = false;
         lock (_lock)
         {
             if (Ended is not null || _sealed)
@@ -143,6 +159,11 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
             if (store is not null)
             {
                 store.Append(pipelineEvent.JobId, entry, this);
+                if (!_unkept && _entries.Count - _committed > UnkeptBound && store.Fault is not null)
+                {
+                    unkept = _unkept = true; // a slow write is waited for; only one the store cannot make ends the job
+                }
+
                 return true; // readers wake when it is committed
             }
 

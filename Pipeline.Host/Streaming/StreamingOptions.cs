@@ -20,7 +20,10 @@ public sealed class StreamingOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A reader this many events behind the live end gets superseded progress skipped and deltas merged. Default 256.</summary>
+    /// <summary>
+    /// A reader this many events behind the live end gets superseded progress skipped and deltas merged; a running job
+    /// with this many events its store cannot write ends failed, reason <c>storage_unavailable</c>. Default 256.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int LagBound { get; set; } = 256;
 

@@ -33,6 +33,7 @@ public static class LoggingHostBuilderExtensions
                     logger.WriteTo.Console(outputTemplate: InteractiveTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
                 }
             },
+            preserveStaticLogger: true, // each host its own logger: two hosts in one process never write through the other's
             writeToProviders: true);
         return builder;
     }

@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using JsonSerializer = System.Text.Json.JsonSerializer;
 using System.Threading.Channels;
 using LiteDB;
+using LiteDB.Engine;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pipeline.Stages.Storage;
 
 namespace Pipeline.Stages.Caching;
 
@@ -10,29 +13,44 @@ namespace Pipeline.Stages.Caching;
 /// Cached upstream answers in one LiteDB file. LiteDB 5.0.20 returns wrong results or throws "page type must be
 /// index page" with a reader beside a writer on one instance (LiteDB issue #2817), and autocommitted single inserts
 /// manage ≈455/s: so one owner task does every database call, in order, applying writes in batched transactions.
-/// A bounded in-memory front answers repeated lookups without queueing.
+/// A bounded in-memory front answers repeated lookups without queueing. The cache is best effort: a file that is
+/// damaged at start is moved aside for a fresh one, and while the file cannot be written (a full disk, an I/O error)
+/// the cache stops caching, says so once, and tries the file again every <see cref="RetryInterval"/>; jobs go on.
 /// </summary>
-internal sealed class UpstreamCache : IAsyncDisposable
+internal sealed partial class UpstreamCache : IAsyncDisposable
 {
+    /// <summary>How long a cache that could not write waits before it tries its file again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(10);
+
     private readonly Channel<Operation> _operations;
     private readonly ConcurrentDictionary<string, CacheEntry> _memory = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _memoryOrder = new();
+    private readonly string _path;
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
     private readonly CacheMetrics _metrics;
-    private readonly LiteDatabase _database;
-    private readonly ILiteCollection<CacheEntry> _entries;
+    private readonly ILogger _logger;
+    private readonly Func<Stream, Stream>? _wrap;
     private readonly Task _owner;
+    private LiteDatabase? _database;
+    private Stream? _data;
+    private Stream? _log;
+    private WriteBarrier _barrier = new();
+    private ILiteCollection<CacheEntry>? _entries;
+    private string? _failing; // why the file cannot be written, while it cannot
+    private long _retryAtTicks; // while failing: no operation queues before then
 
-    public UpstreamCache(string path, IOptions<CacheOptions> options, TimeProvider time, CacheMetrics metrics)
+    public UpstreamCache(string path, IOptions<CacheOptions> options, TimeProvider time, CacheMetrics metrics, ILogger<UpstreamCache> logger, CorruptionPolicy onCorruption = CorruptionPolicy.Quarantine, Func<Stream, Stream>? wrapFile = null)
     {
+        _path = path;
         _options = options.Value;
         _time = time;
         _metrics = metrics;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
-        _entries = _database.GetCollection<CacheEntry>("entries");
-        _entries.EnsureIndex(e => e.ExpiresAtTicks);
+        _logger = logger;
+        _wrap = wrapFile;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        OpenChecked(onCorruption);
+        metrics.ObserveHealth(() => Volatile.Read(ref _failing) is null);
         _operations = Channel.CreateBounded<Operation>(new BoundedChannelOptions(_options.QueueLimit) { SingleReader = true });
         // One loop, one reader of the channel: that, not a dedicated thread, is what serializes every database call.
         _owner = Task.Run(OwnAsync);
@@ -42,7 +60,7 @@ internal sealed class UpstreamCache : IAsyncDisposable
     public async ValueTask<(bool Found, T? Value)> GetAsync<T>(string kind, string key, CancellationToken cancellationToken)
     {
         var id = $"{kind}:{key}";
-        var entry = _memory.TryGetValue(id, out var remembered) ? remembered : await ReadAsync(id, cancellationToken);
+        var entry = _memory.TryGetValue(id, out var remembered) ? remembered : Resting ? null : await ReadAsync(id, cancellationToken);
         var hit = entry is not null && entry.ExpiresAtTicks > _time.GetUtcNow().UtcTicks;
         _metrics.Lookup(kind, hit);
         if (!hit)
@@ -65,10 +83,10 @@ internal sealed class UpstreamCache : IAsyncDisposable
             ExpiresAtTicks = (_time.GetUtcNow() + ttl).UtcTicks,
         };
         Remember(entry);
-        return _operations.Writer.WriteAsync(new Operation(entry, null), cancellationToken);
+        return Resting ? ValueTask.CompletedTask : _operations.Writer.WriteAsync(new Operation(entry, null), cancellationToken);
     }
 
-    /// <summary>Waits until every write queued so far is in the file.</summary>
+    /// <summary>Waits until every write queued so far is in the file (or given up on, while the file cannot be written).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<CacheEntry?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,7 +98,77 @@ internal sealed class UpstreamCache : IAsyncDisposable
     {
         _operations.Writer.TryComplete();
         await _owner;
-        _database.Dispose();
+        Close();
+    }
+
+    // While the file cannot be written, and its next try is not due, the cache is the memory front alone.
+    private bool Resting => Volatile.Read(ref _failing) is not null && _time.GetUtcNow().UtcTicks < Interlocked.Read(ref _retryAtTicks);
+
+    // The files are opened here, not by LiteDB, so a close after a failure closes them for good: an engine given up
+    // on cannot write into the files a reopened one is using.
+    private void Open()
+    {
+        _barrier = new WriteBarrier();
+        try
+        {
+            _data = Wrap(new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess));
+            _log = Wrap(new FileStream(LiteDbFile.LogPathOf(_path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0));
+            _database = new LiteDatabase(new LiteEngine(new EngineSettings { DataStream = _data, LogStream = _log }));
+            _entries = _database.GetCollection<CacheEntry>("entries");
+            _entries.EnsureIndex(e => e.ExpiresAtTicks);
+        }
+        catch
+        {
+            Close();
+            throw;
+        }
+
+        Stream Wrap(Stream file) => _barrier.Wrap(_wrap is null ? file : _wrap(file));
+    }
+
+    /// <summary>
+    /// Opens the file and reads every entry back: a file that does not open or read is damaged, and is moved aside
+    /// (with its log) for a fresh one, or refused, as <paramref name="policy"/> says. Never a silently empty cache.
+    /// </summary>
+    private void OpenChecked(CorruptionPolicy policy)
+    {
+        var readable = 0;
+        try
+        {
+            if (File.Exists(_path) && LiteDbFile.HeaderMissing(_path) is { } missing)
+            {
+                throw new InvalidDataException(missing); // LiteDB would silently write a new file over it
+            }
+
+            Open();
+            foreach (var _ in _entries!.FindAll())
+            {
+                readable++; // counted one by one: a damaged page stops the count where it lies
+            }
+
+            return;
+        }
+        catch (Exception e) when (LiteDbFile.IsDamage(e))
+        {
+            Close();
+            if (policy == CorruptionPolicy.Fail)
+            {
+                throw new InvalidOperationException($"The cache {_path} is damaged ({e.Message}); {readable} entries could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
+            }
+
+            var quarantine = LiteDbFile.Quarantine(_path, LiteDbFile.LogPathOf(_path), _time.GetUtcNow());
+            _metrics.Quarantined();
+            LogQuarantined(_logger, _path, e.Message, readable, quarantine);
+        }
+
+        Open();
+    }
+
+    // Closes the files as far as they will close: after an I/O error they are given up on and opened again later.
+    private void Close()
+    {
+        LiteDbFile.CloseQuietly(_database, _data, _log);
+        (_database, _entries, _data, _log) = (null, null, null, null);
     }
 
     private async Task<CacheEntry?> ReadAsync(string id, CancellationToken cancellationToken)
@@ -133,26 +221,93 @@ internal sealed class UpstreamCache : IAsyncDisposable
                 break;
             }
 
-            if (writes.Count > 0)
+            if (Resting)
             {
-                _entries.Upsert(writes); // one transaction for the batch
-                writes.Clear();
+                foreach (var operation in waiting)
+                {
+                    operation.Done!.TrySetResult(null); // a miss; the upstream is asked instead
+                }
+
+                writes.Clear(); // the memory front holds them
+                waiting.Clear();
+                continue;
             }
 
-            foreach (var operation in waiting)
+            try
             {
-                operation.Done!.TrySetResult(operation.Flush ? null : _entries.FindById(operation.Entry!.Key));
+                if (_database is null)
+                {
+                    Open(); // the first try since the file failed
+                }
+
+                ThrowIfBarred(); // an earlier batch's pages, written after it returned, did not make it
+                if (writes.Count > 0)
+                {
+                    _entries!.Upsert(writes); // one transaction for the batch
+                }
+
+                foreach (var operation in waiting)
+                {
+                    operation.Done!.TrySetResult(operation.Flush ? null : _entries!.FindById(operation.Entry!.Key));
+                }
+
+                if (_time.GetUtcNow() >= purgeDue)
+                {
+                    var now = _time.GetUtcNow().UtcTicks;
+                    _entries!.DeleteMany(e => e.ExpiresAtTicks < now);
+                    purgeDue = _time.GetUtcNow().AddMinutes(10);
+                }
+
+                ThrowIfBarred();
+                if (Interlocked.Exchange(ref _failing, null) is { } was)
+                {
+                    LogRecovered(_logger, _path, was);
+                }
+            }
+            catch (Exception e) when (e is IOException or LiteException or UnauthorizedAccessException)
+            {
+                Failed(e, waiting);
             }
 
+            writes.Clear();
             waiting.Clear();
-            if (_time.GetUtcNow() >= purgeDue)
-            {
-                var now = _time.GetUtcNow().UtcTicks;
-                _entries.DeleteMany(e => e.ExpiresAtTicks < now);
-                purgeDue = _time.GetUtcNow().AddMinutes(10);
-            }
         }
     }
+
+    private void ThrowIfBarred()
+    {
+        if (_barrier.Fault is { } fault)
+        {
+            throw new IOException(fault);
+        }
+    }
+
+    // The file cannot be written: what was queued is given up (the memory front keeps it), lookups miss, and the
+    // file is tried again after the retry interval. One line when the failing starts, none per batch.
+    private void Failed(Exception failure, List<Operation> waiting)
+    {
+        Close();
+        foreach (var operation in waiting)
+        {
+            operation.Done!.TrySetResult(null);
+        }
+
+        Interlocked.Exchange(ref _retryAtTicks, (_time.GetUtcNow() + RetryInterval).UtcTicks);
+        _metrics.WriteFailed();
+        if (Interlocked.Exchange(ref _failing, failure.Message) is null)
+        {
+            LogFailing(_logger, _path, failure.Message, RetryInterval.TotalSeconds);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The cache {Path} cannot be written ({Reason}): upstream answers are not cached meanwhile, and jobs go on. The file is tried again every {Seconds} s.")]
+    private static partial void LogFailing(ILogger logger, string path, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The cache {Path} writes again (it had failed: {Reason}).")]
+    private static partial void LogRecovered(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The cache {Path} is damaged ({Reason}); {Readable} entries could be read from it. It is moved aside as {Quarantine} and the host starts with an empty cache.")]
+    private static partial void LogQuarantined(ILogger logger, string path, string reason, int readable, string quarantine);
 
     private sealed record Operation(CacheEntry? Entry, TaskCompletionSource<CacheEntry?>? Done, bool Flush = false);
 }

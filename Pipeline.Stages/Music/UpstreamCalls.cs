@@ -1,6 +1,8 @@
 using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Stages.Caching;
+using Pipeline.Stages.Enrichment;
+using Pipeline.Stages.Search;
 using Pipeline.Stages.Upstreams;
 using Pipeline.Throttling;
 
@@ -10,14 +12,41 @@ namespace Pipeline.Stages.Music;
 /// Best-effort upstream calls for the music stages: the cache first (a hit takes no permit and no budget), and a
 /// failed call becomes an <c>item.failed</c> event naming stage, upstream and reason while the item goes on.
 /// </summary>
-internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics, TimeProvider time)
+internal sealed class UpstreamCalls
 {
-    public UpstreamCache Cache => cache;
+    // The calls the stages make: their failure counts start at 0 for every reason.
+    private static readonly (string Stage, string Upstream)[] Known =
+    [
+        (SearchWork.Stage, SpotifyClient.Lane), (SearchWork.Stage, LastFmClient.Lane), (SearchWork.Stage, DeezerClient.Lane),
+        (AudioFeaturesWork.Stage, SpotifyClient.Lane), (EnrichmentWork.Stage, LastFmClient.Lane), (EnrichmentWork.Stage, DeezerClient.Lane),
+    ];
+
+    private readonly UpstreamCache _cache;
+    private readonly UpstreamMetrics _metrics;
+    private readonly TimeProvider _time;
+
+    public UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics, TimeProvider time)
+    {
+        (_cache, _metrics, _time) = (cache, metrics, time);
+        string[] reasons =
+        [
+            .. UpstreamException.Reasons,
+            "circuit_open",
+            "error",
+            .. Enum.GetValues<ThrottleRejectionReason>().Where(r => r != ThrottleRejectionReason.None).Select(Reason),
+        ];
+        foreach (var (stage, upstream) in Known)
+        {
+            metrics.Expect(stage, upstream, reasons);
+        }
+    }
+
+    public UpstreamCache Cache => _cache;
 
     public async Task<T?> TryAsync<T>(JobContext job, string stage, string upstream, string kind, string key, object item, Func<Task<T?>> fetch, CancellationToken cancellationToken)
         where T : class
     {
-        var (found, cached) = await cache.GetAsync<T>(kind, key, cancellationToken);
+        var (found, cached) = await _cache.GetAsync<T>(kind, key, cancellationToken);
         if (found)
         {
             return cached;
@@ -26,7 +55,7 @@ internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics
         try
         {
             var value = await fetch();
-            await cache.SetAsync(kind, key, value, cancellationToken);
+            await _cache.SetAsync(kind, key, value, cancellationToken);
             return value;
         }
         catch (Exception e) when (IsFailure(e))
@@ -45,12 +74,14 @@ internal sealed class UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics
         var reason = failure switch
         {
             UpstreamException u => u.Reason,
-            ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } => "budget_exhausted",
-            ThrottleRejectedException t => "throttle_" + t.Reason.ToTag(),
+            ThrottleRejectedException t => Reason(t.Reason),
             Polly.CircuitBreaker.BrokenCircuitException => "circuit_open",
             _ => "error",
         };
-        metrics.Failed(stage, upstream, reason);
-        job.Events.Publish(new ItemFailed(job.Id, time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
+        _metrics.Failed(stage, upstream, reason);
+        job.Events.Publish(new ItemFailed(job.Id, _time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
     }
+
+    private static string Reason(ThrottleRejectionReason reason) =>
+        reason == ThrottleRejectionReason.BudgetExhausted ? "budget_exhausted" : "throttle_" + reason.ToTag();
 }

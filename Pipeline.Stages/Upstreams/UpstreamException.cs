@@ -15,6 +15,9 @@ public sealed class UpstreamException : Exception
         Reason = reason;
     }
 
+    /// <summary>Every reason an upstream failure can have, for metrics that start each at zero.</summary>
+    public static IReadOnlyList<string> Reasons { get; } = ["not_found", "forbidden", "rate_limited", "upstream_4xx", "upstream_5xx", "malformed", "timeout"];
+
     /// <summary>The upstream.</summary>
     public string Lane { get; }
 

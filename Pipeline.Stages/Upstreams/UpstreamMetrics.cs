@@ -16,6 +16,15 @@ internal sealed class UpstreamMetrics
         _failures = meter.CreateCounter<long>("pipeline.upstream.failures", "{call}", "Best-effort upstream calls given up on (the item went on without them), by stage, upstream and reason.");
     }
 
+    /// <summary>Starts the failure counts of <paramref name="stage"/>'s calls to <paramref name="upstream"/> at 0, one per reason.</summary>
+    public void Expect(string stage, string upstream, IEnumerable<string> reasons)
+    {
+        foreach (var reason in reasons)
+        {
+            _failures.Add(0, new("stage", stage), new("upstream", upstream), new("reason", reason));
+        }
+    }
+
     public void Failed(string stage, string upstream, string reason) =>
         _failures.Add(1, new("stage", stage), new("upstream", upstream), new("reason", reason));
 

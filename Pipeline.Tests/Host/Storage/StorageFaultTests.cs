@@ -16,20 +16,20 @@ namespace Pipeline.Tests.Host.Storage;
 public sealed class StorageFaultTests : IDisposable
 {
     private readonly FaultyFiles _files = new();
-    private readonly HostServer _host;
-    private readonly HttpClient _http;
-
-    public StorageFaultTests()
-    {
-        _host = new HostServer(services: s => s.AddSingleton<Func<Stream, Stream>>(_files.Wrap));
-        _http = _host.CreateClient();
-    }
+    private HostServer _host = null!;
+    private HttpClient _http = null!;
 
     public void Dispose()
     {
         _files.Recover();
-        _http.Dispose();
-        _host.Dispose();
+        _http?.Dispose();
+        _host?.Dispose();
+    }
+
+    private void Start(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _host = new HostServer(settings, s => s.AddSingleton<Func<Stream, Stream>>(_files.Wrap));
+        _http = _host.CreateClient();
     }
 
     private async Task<HttpResponseMessage> StartAsync(string prompt) =>
@@ -57,6 +57,7 @@ public sealed class StorageFaultTests : IDisposable
     [Fact]
     public async Task DiskFull_NotReadyNewJobsRefusedOneErrorLine_ThenRecoveredWithEveryAcceptedJobKept()
     {
+        Start();
         var before = await (await StartAsync("a 124 BPM house set")).Content.ReadFromJsonAsync<JsonElement>();
         _files.Fill();
 
@@ -84,7 +85,27 @@ public sealed class StorageFaultTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Accepted, (await StartAsync("dark techno")).StatusCode);
         var lines = _host.Services.GetFakeLogCollector().GetSnapshot().Where(r => r.Category == "Pipeline.Host.Storage.JobStore").ToList();
-        Assert.Single(lines, r => r.Level == LogLevel.Error);
+        Assert.True(lines.Count(r => r.Level == LogLevel.Error) == 1, string.Join("\n", lines.Select(r => $"{r.Level}: {r.Message}")));
         Assert.Single(lines, r => r.Level == LogLevel.Warning && r.Message.Contains("writes again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DiskFull_RunningJobPastTheLagBound_EndsFailedStorageUnavailable_KeptOnceTheDiskIsBack()
+    {
+        Start(new Dictionary<string, string?> { ["Pipeline:Streaming:LagBound"] = "10" });
+        var id = (await (await StartAsync("a 124 BPM house set")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        _files.Fill();
+        await UntilAsync("/health/ready", (r, _) => r.StatusCode == HttpStatusCode.ServiceUnavailable);
+
+        // Its events pile up in memory past the bound: the job ends rather than holding more.
+        var failed = await UntilAsync($"/v1/jobs/{id}", (_, b) => b.GetProperty("state").GetString() != "running");
+        Assert.Equal("failed", failed.GetProperty("state").GetString());
+
+        _files.Recover();
+        await UntilAsync("/health/ready", (r, _) => r.StatusCode == HttpStatusCode.OK);
+        var events = await _http.GetStringAsync($"/v1/jobs/{id}/events");
+        var last = events.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("event: job.failed", last, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"storage_unavailable\"", last, StringComparison.Ordinal);
     }
 }

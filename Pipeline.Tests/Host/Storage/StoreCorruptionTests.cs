@@ -7,6 +7,7 @@ using Pipeline.Host.Streaming;
 using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
+using Pipeline.Stages.Storage;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Storage;
@@ -40,41 +41,8 @@ public sealed class StoreCorruptionTests : IDisposable
         await store.FlushAsync().Within();
     }
 
-    public static TheoryData<string> Damages => ["truncated", "empty", "random bytes in the middle", "not a LiteDB file"];
-
-    private static void Damage(string path, string damage)
-    {
-        var length = new FileInfo(path).Length;
-        switch (damage)
-        {
-            case "truncated":
-                using (var file = File.OpenWrite(path))
-                {
-                    file.SetLength(100);
-                }
-
-                break;
-            case "empty":
-                File.WriteAllBytes(path, []);
-                break;
-            case "random bytes in the middle":
-                using (var file = File.OpenWrite(path))
-                {
-                    var noise = new byte[length - 16_384];
-                    new Random(7).NextBytes(noise);
-                    file.Position = 8192;
-                    file.Write(noise);
-                }
-
-                break;
-            default:
-                File.WriteAllText(path, "these are the notes of a DJ, not a database\n");
-                break;
-        }
-    }
-
     [Theory]
-    [MemberData(nameof(Damages))]
+    [MemberData(nameof(DamagedFiles.Kinds), MemberType = typeof(DamagedFiles))]
     public async Task Open_DamagedFile_MovedAsideErrorNamesItFreshStoreWorks(string damage)
     {
         await using (var store = Open())
@@ -83,7 +51,7 @@ public sealed class StoreCorruptionTests : IDisposable
         }
 
         var path = _data.File("jobs.db");
-        Damage(path, damage);
+        DamagedFiles.Damage(path, damage);
 
         await using var reopened = Open();
 
@@ -111,7 +79,7 @@ public sealed class StoreCorruptionTests : IDisposable
         }
 
         var log = Path.Combine(crashed, "jobs-log.db");
-        Damage(log, "random bytes in the middle");
+        DamagedFiles.Damage(log, "random bytes in the middle");
 
         await using var reopened = Open(directory: crashed);
 
@@ -129,7 +97,7 @@ public sealed class StoreCorruptionTests : IDisposable
         }
 
         var path = _data.File("jobs.db");
-        Damage(path, "not a LiteDB file");
+        DamagedFiles.Damage(path, "not a LiteDB file");
 
         var refused = Assert.Throws<InvalidOperationException>(() => Open(CorruptionPolicy.Fail));
 

@@ -17,7 +17,7 @@ public sealed class UpstreamCacheTests : IDisposable
     }
 
     private UpstreamCache Open(int memoryEntries = 0, TimeProvider? time = null) =>
-        new(_dir.File("cache.db"), Options.Create(new CacheOptions { MemoryEntries = memoryEntries }), time ?? TimeProvider.System, new CacheMetrics(_core.MeterFactory));
+        new(_dir.File("cache.db"), Options.Create(new CacheOptions { MemoryEntries = memoryEntries }), time ?? TimeProvider.System, new CacheMetrics(_core.MeterFactory), Microsoft.Extensions.Logging.Abstractions.NullLogger<UpstreamCache>.Instance);
 
     [Fact]
     public async Task SetAsync_ThenReopened_AnswersComeFromTheFile()

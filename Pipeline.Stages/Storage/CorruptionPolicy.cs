@@ -1,6 +1,6 @@
-namespace Pipeline.Host.Storage;
+namespace Pipeline.Stages.Storage;
 
-/// <summary>What the host does with a store file that does not open or read back at start.</summary>
+/// <summary>What the host does with a store or cache file that does not open or read back at start.</summary>
 public enum CorruptionPolicy
 {
     /// <summary>Moves the file (and its log) aside as <c>&lt;name&gt;.corrupt-&lt;UTC time&gt;</c>, logs an Error naming it, and starts with a fresh store.</summary>
