@@ -1,23 +1,16 @@
 using Microsoft.Playwright;
 using Pipeline.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Host;
 
 /// <summary>The demo page in a real browser: Playwright driving Debian's chromium (installed by .ci/run).</summary>
 [Collection(nameof(SerialTests))]
-public sealed class DemoPageTests(ITestOutputHelper output)
+public sealed class DemoPageTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task DemoPage_BuildASet_ProgressTracksAndTheStreamedSetAppear()
     {
-        if (!File.Exists(Chromium.Path))
-        {
-            // CI installs chromium and sets PIPELINE_REQUIRE_BROWSER, so there this cannot pass by being skipped.
-            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium.Path} is required here");
-            output.WriteLine($"Not run: {Chromium.Path} is not installed (apt-get install chromium).");
-            return;
-        }
+        Requires.Chromium();
 
         using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "60" });
         using var http = host.CreateClient();
@@ -41,14 +34,10 @@ public sealed class DemoPageTests(ITestOutputHelper output)
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "pipeline-demo.png"), FullPage = true });
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DemoPage_InvalidRequest_ShowsTheProblemNamingTheField()
     {
-        if (!File.Exists(Chromium.Path))
-        {
-            Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_BROWSER") is null, $"{Chromium.Path} is required here");
-            return;
-        }
+        Requires.Chromium();
 
         using var host = new HostServer();
         using var http = host.CreateClient();

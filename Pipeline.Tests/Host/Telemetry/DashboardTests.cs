@@ -3,13 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Pipeline.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Host.Telemetry;
 
 /// <summary>The Grafana dashboard proven against a real Prometheus scraping a real host (Debian's prometheus, installed by .ci/run).</summary>
 [Collection(nameof(SerialTests))]
-public sealed class DashboardTests(ITestOutputHelper output)
+public sealed class DashboardTests
 {
     private static readonly JsonElement Dashboard = JsonDocument.Parse(File.ReadAllText(Repository.File("grafana", "dashboards", "pipeline.json"))).RootElement;
 
@@ -20,26 +19,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Dashboard.GetProperty("panels").EnumerateArray()
             .Select(p => (p.GetProperty("title").GetString()!, p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToArray()));
 
-    private bool PrometheusMissing()
-    {
-        if (File.Exists(PrometheusServer.Executable))
-        {
-            return false;
-        }
-
-        // CI installs prometheus and sets PIPELINE_REQUIRE_PROMETHEUS, so there this cannot pass by being skipped.
-        Assert.True(Environment.GetEnvironmentVariable("PIPELINE_REQUIRE_PROMETHEUS") is null, $"{PrometheusServer.Executable} is required here");
-        output.WriteLine("Not run: prometheus is not installed (apt-get install prometheus).");
-        return true;
-    }
-
-    [Fact]
+    [SkippableFact]
     public async Task EveryPanel_ShowsDataFromARunningHost()
     {
-        if (PrometheusMissing())
-        {
-            return;
-        }
+        Requires.Prometheus();
 
         // A workload that exercises every panel: two jobs at a time against one running slot and one queue place
         // (busy refusals), a small shedding enrichment stage, a failing Last.fm, a budget smaller than a job.
@@ -70,13 +53,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(empty.Count == 0, "Panels without data: " + string.Join("; ", empty.Select(p => p.Panel)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EveryPanel_ShowsDataFromAHealthyQuietHost()
     {
-        if (PrometheusMissing())
-        {
-            return;
-        }
+        Requires.Prometheus();
 
         // No fault, no overload: the counters of shedding, failures, refusals and budgets read 0, not "no data".
         using var host = new HostServer();
@@ -94,13 +74,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(empty.Count == 0, "Panels without data on a healthy host: " + string.Join("; ", empty.Select(p => p.Panel)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PrometheusConfig_PassesPromtool()
     {
-        if (PrometheusMissing())
-        {
-            return;
-        }
+        Requires.Prometheus();
 
         using var promtool = Process.Start(new ProcessStartInfo("/usr/bin/promtool", ["check", "config", Repository.File("config", "prometheus.yml")]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var said = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
