@@ -63,7 +63,8 @@ public static class JobApiServiceCollectionExtensions
         });
         services.AddProblemDetails();
         // Malformed or mistyped bodies are the client's error whatever the environment: 400 ProblemDetails, never 500.
-        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // for the handler below to name what is wrong
+        services.AddExceptionHandler<RequestBodyProblemHandler>();
         services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         return services;
     }

@@ -23,10 +23,14 @@ public static class JobEndpointRouteBuilderExtensions
         var jobs = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
         jobs.MapPost("/", Start).WithName("StartJob")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(admission.MaxBodyBytes))
-            .RequireRateLimiting(JobApiServiceCollectionExtensions.StartJobPolicy);
-        jobs.MapGet("/{id}/events", Events).WithName("JobEvents");
-        jobs.MapGet("/{id}", Snapshot).WithName("GetJob");
-        jobs.MapGet("/{id}/set", Set).WithName("GetJobSet")
+            .RequireRateLimiting(JobApiServiceCollectionExtensions.StartJobPolicy)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        jobs.MapGet("/{id}/events", Events).WithName("JobEvents").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}", Snapshot).WithName("GetJob").ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/set", Set).WithName("GetJobSet").ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // The same 200 as a download: extended M3U or CSV, by ?format.
@@ -40,7 +44,7 @@ public static class JobEndpointRouteBuilderExtensions
 
                 return Task.CompletedTask;
             });
-        jobs.MapDelete("/{id}", Cancel).WithName("CancelJob");
+        jobs.MapDelete("/{id}", Cancel).WithName("CancelJob").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -152,7 +156,12 @@ public static class JobEndpointRouteBuilderExtensions
             return NotFound(id);
         }
 
-        jobs.Cancel(job);
+        if (!jobs.Cancel(job))
+        {
+            var state = JobSnapshot.Of(job).State;
+            return TypedResults.Problem($"Job '{Printable(id)}' has already ended ({state}); there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict, title: "Job already ended", extensions: new Dictionary<string, object?> { ["state"] = state });
+        }
+
         return TypedResults.Accepted($"/v1/jobs/{id}", JobSnapshot.Of(job));
     }
 

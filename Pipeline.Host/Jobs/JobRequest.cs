@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Pipeline.Host.Jobs;
 
 /// <summary>The body of <c>POST /v1/jobs</c>.</summary>
@@ -7,8 +9,20 @@ namespace Pipeline.Host.Jobs;
 /// <param name="Detach">Keep running when nobody listens.</param>
 /// <param name="DurationMinutes">The set's length in minutes, 5–600, instead of a track count.</param>
 /// <param name="Bpm">A target tempo, 40–220 BPM, over any the prompt names.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)] // a misspelt field is refused, not ignored
 public sealed record JobRequest(string? Prompt, int? TrackCount = null, IReadOnlyList<string>? SeedTracks = null, bool? Detach = null, int? DurationMinutes = null, double? Bpm = null)
 {
+    /// <summary>What each field takes, by its JSON name: the words of a 400 that names a field.</summary>
+    public static IReadOnlyDictionary<string, string> Expected { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["prompt"] = "a string of 1 to 2000 characters on one line",
+        ["trackCount"] = "an integer from 1 to 200",
+        ["seedTracks"] = "an array of at most 20 strings, each \"Artist - Title\" or a title",
+        ["detach"] = "true or false",
+        ["durationMinutes"] = "an integer from 5 to 600",
+        ["bpm"] = "a number from 40 to 220",
+    };
+
     /// <summary>Field errors by field name; empty when the request is valid.</summary>
     /// <returns>The errors.</returns>
     public Dictionary<string, string[]> Validate()
