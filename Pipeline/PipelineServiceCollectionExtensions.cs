@@ -51,6 +51,21 @@ public static class PipelineServiceCollectionExtensions
     private static ILogger Logger(IServiceProvider services, string category) =>
         (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(category);
 
+    /// <summary>
+    /// Declares a throttle lane and its default concurrency, as the code that registers an upstream knows it;
+    /// <c>Pipeline:Throttle:Lanes:{lane}</c> overrides it.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="lane">The lane.</param>
+    /// <param name="concurrency">Calls in flight at once on it, by default.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddThrottleLane(this IServiceCollection services, string lane, int concurrency)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.PostConfigure<ThrottleOptions>(o => o.Lanes.TryAdd(lane, concurrency)); // after the configuration is bound: configured values win
+        return services;
+    }
+
     /// <summary>Sets a stage's built-in options (validated at start); <c>Pipeline:Stages:{name}</c> in configuration still overrides each value.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The stage.</param>

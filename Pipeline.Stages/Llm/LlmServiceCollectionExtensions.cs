@@ -30,6 +30,7 @@ public static class LlmServiceCollectionExtensions
     {
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>();
+        services.AddThrottleLane(AnthropicLane, 2); // the model's answers are long: two at a time
         MusicUpstreamsServiceCollectionExtensions.Upstream(services.AddHttpClient(AnthropicLane), AnthropicLane, (_, sp) => Endpoint(sp, LlmProvider.Anthropic, "anthropic/"));
         MusicUpstreamsServiceCollectionExtensions.Upstream(services.AddHttpClient(OpenAiLane), OpenAiLane, (_, sp) => Endpoint(sp, LlmProvider.OpenAi, "openai/v1/"));
         services.AddChatClient(Create);

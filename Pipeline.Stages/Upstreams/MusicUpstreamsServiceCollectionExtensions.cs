@@ -36,6 +36,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
             telemetry.TelemetryListeners.Add(faults);
         });
 
+        services.AddThrottleLane(SpotifyClient.Lane, 5).AddThrottleLane(LastFmClient.Lane, 10).AddThrottleLane(DeezerClient.Lane, 10);
         Upstream(services.AddHttpClient(SpotifyTokenProvider.ClientName), SpotifyClient.Lane, (o, _) => (o.Spotify.AccountsBaseUrl, "spotify-accounts/", o.Spotify.HasKeys));
         Upstream(services.AddHttpClient<SpotifyClient>(), SpotifyClient.Lane, (o, _) => (o.Spotify.ApiBaseUrl, "spotify/v1/", o.Spotify.HasKeys))
             .AddHttpMessageHandler(sp => new SpotifyAuthHandler(sp.GetRequiredService<SpotifyTokenProvider>()));

@@ -60,7 +60,7 @@ public sealed partial class Throttle : IDisposable
     /// is nested: it borrows that slot (nested calls take turns on it) instead of waiting for another, so nesting
     /// deeper than the lane's size cannot deadlock. Calls from separate flows never borrow.
     /// </summary>
-    /// <param name="lane">The upstream, e.g. <c>spotify</c>.</param>
+    /// <param name="lane">The upstream's lane.</param>
     /// <param name="job">The job paying for the call; null for calls outside any job (no budget, own queue).</param>
     /// <param name="cancellationToken">Cancels the wait; the call then leaves every queue and takes nothing.</param>
     /// <returns>The lease.</returns>

@@ -33,25 +33,19 @@ public sealed class ThrottleOptions
     [Range(1, 10_000_000)]
     public int QueueLimit { get; set; } = 10_000;
 
-    /// <summary>Concurrent calls per upstream lane.</summary>
-    public Dictionary<string, int> Lanes { get; set; } = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["anthropic"] = 2,
-        ["spotify"] = 5,
-        ["lastfm"] = 10,
-        ["deezer"] = 10,
-    };
+    /// <summary>Concurrent calls per upstream lane; the code that registers an upstream adds its default here, which configuration overrides.</summary>
+    public Dictionary<string, int> Lanes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Calls per <see cref="Window"/> a lane may start, under the global <see cref="Limit"/>: an upstream's own quota
-    /// (Last.fm: 5/s), so its calls are spaced under it, taken round-robin across jobs, instead of bouncing off it with
+    /// (e.g. 5/s), so its calls are spaced under it, taken round-robin across jobs, instead of bouncing off it with
     /// 429 and a pause for everyone. A lane not listed has no rate of its own.
     /// </summary>
     public Dictionary<string, int> LaneRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// The window a lane's <see cref="LaneRates"/> count over, where it is not <see cref="Window"/>: an upstream that
-    /// allows 25 calls per 5 s (Last.fm) takes 25 at once and the next 25 five seconds later, unless
+    /// allows 25 calls per 5 s takes 25 at once and the next 25 five seconds later, unless
     /// <see cref="LaneSpacing"/> paces them.
     /// </summary>
     public Dictionary<string, TimeSpan> LaneWindows { get; set; } = new(StringComparer.OrdinalIgnoreCase);
