@@ -2,14 +2,20 @@ using System.Text.Json.Serialization;
 using Pipeline;
 using Pipeline.Host;
 using Pipeline.Host.Jobs;
-using Pipeline.Host.Sandbox;
 using Pipeline.Host.Telemetry;
+using Pipeline.Sandbox;
 using Pipeline.Stages;
+using Pipeline.Stages.Upstreams;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UsePipelineDefaults().UsePipelineLogging();
 builder.Services.AddPipelineCore().AddMusicStages();
-builder.Services.AddSandbox();
+var sandboxElsewhere = builder.Configuration[$"{UpstreamOptions.Section}:SandboxUrl"] is { Length: > 0 };
+if (!sandboxElsewhere)
+{
+    builder.Services.AddSandbox(); // the offline upstreams, in this process
+}
+
 builder.Services.AddJobApi();
 builder.Services.AddPipelineTelemetry();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -27,8 +33,12 @@ app.UseCors();
 app.UseRateLimiter();
 app.MapOpenApi();
 app.MapPipelineEndpoints();
-app.UseSandbox();
-app.MapSandbox();
+if (!sandboxElsewhere)
+{
+    app.UseSandbox();
+    app.MapSandbox();
+}
+
 app.Run();
 
 /// <summary>The host's entry point, visible to WebApplicationFactory in tests.</summary>

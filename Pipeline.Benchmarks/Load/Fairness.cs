@@ -1,3 +1,5 @@
+using Pipeline.Tests.Support;
+
 namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
@@ -16,7 +18,7 @@ internal static class Fairness
         for (var run = 1; run <= runs; run++)
         {
             JobRun alone;
-            await using (var host = await HostProcess.StartAsync())
+            await using (var host = await ChildHost.StartShippedAsync())
             {
                 using var http = Client(host);
                 await JobRun.StreamAsync(http, "warm up: 90s grunge", 5);
@@ -24,7 +26,7 @@ internal static class Fairness
             }
 
             JobRun beside;
-            await using (var host = await HostProcess.StartAsync())
+            await using (var host = await ChildHost.StartShippedAsync())
             {
                 using var http = Client(host);
                 await JobRun.StreamAsync(http, "warm up: 90s grunge", 5);
@@ -40,5 +42,5 @@ internal static class Fairness
         output.WriteLine();
     }
 
-    private static HttpClient Client(HostProcess host) => new() { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(5) };
+    private static HttpClient Client(ChildHost host) => new() { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(5) };
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using Pipeline.Tests.Support;
+
 namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
@@ -35,7 +37,7 @@ internal static class JobsPerSecond
             settings[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
         }
 
-        await using var host = await HostProcess.StartAsync(settings);
+        await using var host = await ChildHost.StartShippedAsync(settings);
         using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(1) };
         await JobRun.StreamAsync(http, "warm up: 90s grunge", 10);
 
@@ -69,9 +71,9 @@ internal static class JobsPerSecond
     }
 
     // Host calls, host and client CPU, and peak RSS over one phase of the run.
-    private static async Task<(double Seconds, double Calls, double Cpu, double ClientCpu, double Rss)> MeasureAsync(HostProcess host, HttpClient http, TimeSpan length)
+    private static async Task<(double Seconds, double Calls, double Cpu, double ClientCpu, double Rss)> MeasureAsync(ChildHost host, HttpClient http, TimeSpan length)
     {
-        var calls0 = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total");
+        var calls0 = await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total");
         var cpu0 = host.CpuTime();
         var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -82,7 +84,7 @@ internal static class JobsPerSecond
             await Task.Delay(200);
         }
 
-        var calls = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total") - calls0;
+        var calls = await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total") - calls0;
         return (clock.Elapsed.TotalSeconds, calls, (host.CpuTime() - cpu0).TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - clientCpu0).TotalSeconds, rss);
     }
 }

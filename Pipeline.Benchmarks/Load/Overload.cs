@@ -5,6 +5,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using Pipeline.Tests.Support;
+
 namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal static class Overload
 
         settings["Pipeline:Auth:Tokens:warmup"] = "overload-warmup";
 
-        await using var host = await HostProcess.StartAsync(settings);
+        await using var host = await ChildHost.StartShippedAsync(settings);
         var clients = Enumerable.Range(0, Clients).Select(c =>
         {
             var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -64,7 +66,7 @@ internal static class Overload
         // Stop what was admitted, let the stages drain, then read the books.
         await Task.WhenAll(accepted.Select(a => clients[a.Client].DeleteAsync(new Uri($"/v1/jobs/{a.Id}", UriKind.Relative))));
         using var metrics = new HttpClient { BaseAddress = host.Address };
-        for (var wait = 0; wait < 100 && await HostProcess.MetricAsync(metrics, "pipeline_stage_in_stage") > 0; wait++)
+        for (var wait = 0; wait < 100 && await ChildHost.MetricAsync(metrics, "pipeline_stage_in_stage") > 0; wait++)
         {
             await Task.Delay(100);
         }
@@ -90,9 +92,9 @@ internal static class Overload
         foreach (var stage in new[] { "search", "audio-features", "enrichment", "llm" })
         {
             var label = $"stage=\"{stage}\"";
-            var offered = await HostProcess.MetricAsync(metrics, "pipeline_stage_items_offered_total", label);
-            var taken = await HostProcess.MetricAsync(metrics, "pipeline_stage_items_in_total", label);
-            var shed = await HostProcess.MetricAsync(metrics, "pipeline_items_shed_total", label);
+            var offered = await ChildHost.MetricAsync(metrics, "pipeline_stage_items_offered_total", label);
+            var taken = await ChildHost.MetricAsync(metrics, "pipeline_stage_items_in_total", label);
+            var shed = await ChildHost.MetricAsync(metrics, "pipeline_items_shed_total", label);
             output.WriteLine($"| {stage} | {offered:0} | {taken:0} | {shed:0} | {offered - taken - shed:0} |");
         }
 
@@ -107,7 +109,7 @@ internal static class Overload
     /// Startup is not admission: each client opens its connection, and one small job runs to its end, so the code on the
     /// measured path is compiled and the sandbox's catalog loaded before the first offer.
     /// </summary>
-    private static async Task WarmUpAsync(HostProcess host, HttpClient[] clients)
+    private static async Task WarmUpAsync(ChildHost host, HttpClient[] clients)
     {
         foreach (var client in clients)
         {

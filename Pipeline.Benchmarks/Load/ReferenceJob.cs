@@ -33,15 +33,15 @@ internal static class ReferenceJob
 
         for (var run = 1; run <= runs; run++)
         {
-            await using var host = await HostProcess.StartAsync(settings);
+            await using var host = await ChildHost.StartShippedAsync(settings);
             using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(5) };
             await JobRun.StreamAsync(http, "warm up: 90s grunge", 5); // JIT, connections, sandbox catalog
-            var limit = await HostProcess.MetricAsync(http, "pipeline_throttle_rate_configured_per_second");
+            var limit = await ChildHost.MetricAsync(http, "pipeline_throttle_rate_configured_per_second");
             var before = await TrackCallsAsync(http);
-            var lastFmBefore = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"");
+            var lastFmBefore = await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"");
             var job = await JobRun.StreamAsync(http, "a 124 BPM sunset house set", 50);
             var calls = await TrackCallsAsync(http) - before;
-            var lastFm = await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"") - lastFmBefore;
+            var lastFm = await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"lastfm\"") - lastFmBefore;
             var bound = calls / limit;
             var burstBound = Math.Max(0, calls - limit) / limit;
             var laneBound = Math.Max(
@@ -59,5 +59,5 @@ internal static class ReferenceJob
 
     // Every permit but the model's: the calls of search, audio features and enrichment.
     private static async Task<double> TrackCallsAsync(HttpClient http) =>
-        await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total") - await HostProcess.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"anthropic\"");
+        await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total") - await ChildHost.MetricAsync(http, "pipeline_throttle_permits_total", "lane=\"anthropic\"");
 }

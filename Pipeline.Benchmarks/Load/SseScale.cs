@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 
+using Pipeline.Tests.Support;
+
 namespace Pipeline.Benchmarks.Load;
 
 /// <summary>
@@ -67,10 +69,10 @@ internal static class SseScale
             ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (search + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
-        await using var upstreams = upstreamsApart && !bare ? await HostProcess.StartAsync(sandbox) : null;
+        await using var upstreams = upstreamsApart && !bare ? await ChildHost.StartShippedAsync(sandbox) : null;
         await using var host = bare
-            ? await HostProcess.StartAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : Progress)])
-            : await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
+            ? await ChildHost.StartShippedAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : Progress)])
+            : await ChildHost.StartShippedAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "a 124 BPM sunset house set", trackCount = 8, detach = true });
@@ -113,8 +115,8 @@ internal static class SseScale
     {
         var sandbox = new Dictionary<string, string>();
         var settings = new Dictionary<string, string> { ["Pipeline:Llm:MaxTokens"] = "200" };
-        await using var upstreams = upstreamsApart ? await HostProcess.StartAsync(sandbox) : null;
-        await using var host = await HostProcess.StartAsync(WithUpstreams(settings, sandbox, upstreams));
+        await using var upstreams = upstreamsApart ? await ChildHost.StartShippedAsync(sandbox) : null;
+        await using var host = await ChildHost.StartShippedAsync(WithUpstreams(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         var ids = new List<string>();
@@ -186,7 +188,7 @@ internal static class SseScale
         [.. outputs.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order()];
 
     // The measured host's settings: pointed at the sandbox's own host when there is one, else with the sandbox's settings.
-    private static Dictionary<string, string> WithUpstreams(Dictionary<string, string> settings, Dictionary<string, string> sandbox, HostProcess? upstreams)
+    private static Dictionary<string, string> WithUpstreams(Dictionary<string, string> settings, Dictionary<string, string> sandbox, ChildHost? upstreams)
     {
         foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 using Pipeline.Stages.Intent;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Sequencing;
@@ -26,7 +26,7 @@ internal static class SequencerRun
 
     public static void Run(TextWriter output)
     {
-        var catalog = MusicCatalog.LoadShipped();
+        var catalog = MusicCatalog.Shipped;
         output.WriteLine("| prompt | pool | set | sequencer cost | greedy cost | ratio | sequencer time (median of 5) |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (prompt, subgenre) in Cases)

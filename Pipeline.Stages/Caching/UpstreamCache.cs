@@ -246,11 +246,7 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
                     _entries!.Upsert(writes); // one transaction for the batch
                 }
 
-                foreach (var operation in waiting)
-                {
-                    operation.Done!.TrySetResult(operation.Flush ? null : _entries!.FindById(operation.Entry!.Key));
-                }
-
+                var answers = waiting.ConvertAll(o => o.Flush ? null : _entries!.FindById(o.Entry!.Key));
                 if (_time.GetUtcNow() >= purgeDue)
                 {
                     var now = _time.GetUtcNow().UtcTicks;
@@ -261,7 +257,12 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
                 ThrowIfBarred();
                 if (Interlocked.Exchange(ref _failing, null) is { } was)
                 {
-                    LogRecovered(_logger, _path, was);
+                    LogRecovered(_logger, _path, was); // said before a flush waiting on this batch returns
+                }
+
+                for (var i = 0; i < waiting.Count; i++)
+                {
+                    waiting[i].Done!.TrySetResult(answers[i]);
                 }
             }
             catch (Exception e) when (e is IOException or LiteException or UnauthorizedAccessException)

@@ -26,6 +26,9 @@ public static class MusicUpstreamsServiceCollectionExtensions
     {
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamOptions>, UpstreamOptionsValidator>());
+        // A sandbox running elsewhere, when configured; a host that maps its own registers that address instead.
+        services.TryAddSingleton<ISandboxAddress>(sp => new RemoteSandbox(sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.SandboxUrl
+            ?? throw new InvalidOperationException($"No sandbox: set {UpstreamOptions.Section}:SandboxUrl, or map the sandbox in-process (AddSandbox).")));
         services.TryAddSingleton<SpotifyTokenProvider>();
         services.TryAddSingleton<UpstreamMetrics>();
         services.TryAddSingleton<UpstreamFaultLog>();

@@ -25,6 +25,12 @@ public sealed class UpstreamOptions
 
     /// <summary>How often expected upstream faults (retries, timeouts, the circuit opening) are summed up in one log line per upstream. Default 30 s.</summary>
     public TimeSpan FaultLogInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A sandbox running elsewhere (<c>dotnet run --project Pipeline.Sandbox</c>), e.g. <c>http://127.0.0.1:5090/</c>:
+    /// the upstreams without keys call it instead of the host's own, and the host maps no sandbox. Empty by default.
+    /// </summary>
+    public Uri? SandboxUrl { get; set; }
 }
 
 /// <summary>Spotify Web API settings.</summary>

@@ -1,22 +1,28 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Pipeline.Tests.Support;
 
 /// <summary>
-/// The real host as a separate process (<c>dotnet Pipeline.Host.dll</c>) on 127.0.0.1, offline, on a given data
-/// folder: for what only a process shows, a <c>kill -9</c> or a SIGTERM.
+/// The real host as a separate process (<c>dotnet Pipeline.Host.dll</c>) on 127.0.0.1, for what only a process shows:
+/// a <c>kill -9</c>, a SIGTERM, its memory and CPU. Tests start it with fast sandbox settings on a data folder of
+/// theirs; benchmarks start it as shipped. Shared by the tests and the benchmarks.
 /// </summary>
-internal sealed class ChildHost : IAsyncDisposable
+internal sealed partial class ChildHost : IAsyncDisposable
 {
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _ownedData;
 
-    private ChildHost(Process process, Uri address)
+    private ChildHost(Process process, Uri address, string? ownedData)
     {
         _process = process;
         Address = address;
+        _ownedData = ownedData;
     }
 
     public Uri Address { get; }
@@ -35,68 +41,70 @@ internal sealed class ChildHost : IAsyncDisposable
         }
     }
 
-    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = Signals.Guard };
+    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = Guard };
 
-    /// <summary>Starts the host on a free loopback port and waits until it is ready.</summary>
-    public static async Task<ChildHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>Starts the host offline on <paramref name="dataDirectory"/> with fast sandbox settings (tests), and waits until it is ready.</summary>
+    public static Task<ChildHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         var environment = new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = address.ToString(),
             ["DOTNET_ENVIRONMENT"] = "Development",
-            ["Pipeline__Storage__Directory"] = dataDirectory,
-            ["Pipeline__Throttle__Limit"] = "1000",
-            ["Pipeline__Throttle__LaneRates__lastfm"] = "1000",
-            ["Pipeline__Throttle__LaneRates__deezer"] = "1000",
-            ["Pipeline__Throttle__LaneRates__spotify"] = "1000",
-            ["Pipeline__Throttle__LaneSpacing__lastfm"] = "00:00:00",
-            ["Pipeline__Throttle__LaneSpacing__deezer"] = "00:00:00",
+            ["Pipeline:Storage:Directory"] = dataDirectory,
+            ["Pipeline:Throttle:Limit"] = "1000",
+            ["Pipeline:Throttle:LaneRates:lastfm"] = "1000",
+            ["Pipeline:Throttle:LaneRates:deezer"] = "1000",
+            ["Pipeline:Throttle:LaneRates:spotify"] = "1000",
+            ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00",
+            ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
         };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
         {
-            environment[$"Pipeline__Sandbox__{upstream}__MedianLatency"] = "00:00:00.005";
-            environment[$"Pipeline__Sandbox__{upstream}__P95Latency"] = "00:00:00.010";
-            environment[$"Pipeline__Sandbox__{upstream}__QuotaLimit"] = "0";
+            environment[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00.005";
+            environment[$"Pipeline:Sandbox:{upstream}:P95Latency"] = "00:00:00.010";
+            environment[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
         }
 
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        return LaunchAsync(Over(environment, settings), command: null, ownedData: null);
+    }
+
+    /// <summary>
+    /// Starts the host as shipped (benchmarks): the repository's <c>config/pipeline.json</c>, a fresh data folder deleted
+    /// at dispose, Warning logs, and <paramref name="settings"/> over them; <paramref name="command"/> is what
+    /// <c>dotnet</c> runs instead of the host, for a baseline that answers <c>/health/ready</c> too.
+    /// </summary>
+    public static Task<ChildHost> StartShippedAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? command = null)
+    {
+        var data = Directory.CreateTempSubdirectory("pipeline-host-").FullName;
+        var environment = new Dictionary<string, string>
         {
-            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
+            ["Pipeline:ConfigFile"] = Repository.File("config", "pipeline.json"),
+            ["Pipeline:Storage:Directory"] = data,
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        return LaunchAsync(Over(environment, settings), command, data);
+    }
 
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var host = new ChildHost(Process.Start(start)!, address);
-        host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        host._process.BeginOutputReadLine();
-        host._process.BeginErrorReadLine();
-        await host.WaitReadyAsync();
-        return host;
+    /// <summary>The sum of a counter (or gauge) over all its series in <c>/metrics</c>, optionally only series whose labels contain <paramref name="having"/>.</summary>
+    public static async Task<double> MetricAsync(HttpClient http, string name, string? having = null)
+    {
+        var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return text.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Where(l => having is null || l.Contains(having, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
         _process.Kill();
-        await _process.WaitForExitAsync().Within();
+        await _process.WaitForExitAsync().WaitAsync(Guard);
     }
 
     /// <summary>SIGTERM: the host's graceful stop.</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
     }
 
@@ -105,6 +113,20 @@ internal sealed class ChildHost : IAsyncDisposable
     {
         await _process.WaitForExitAsync().WaitAsync(guard);
         return _process.ExitCode;
+    }
+
+    /// <summary>Resident set size of the host now, in MiB.</summary>
+    public double RssMiB()
+    {
+        var status = File.ReadAllText($"/proc/{_process.Id}/status");
+        return long.Parse(Rss().Match(status).Groups[1].Value, CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>CPU time the host has used, user + system.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
     }
 
     public async ValueTask DisposeAsync()
@@ -116,14 +138,61 @@ internal sealed class ChildHost : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_ownedData is not null)
+        {
+            try
+            {
+                Directory.Delete(_ownedData, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still held: the temp folder is cleaned by the OS
+            }
+        }
     }
 
-    /// <summary>The host stopped before it was ready.</summary>
-    public sealed class ExitedException(int exitCode, string output) : Exception($"The host exited with {exitCode}:\n{output}")
+    private static Dictionary<string, string> Over(Dictionary<string, string> defaults, IReadOnlyDictionary<string, string>? settings)
     {
-        public int ExitCode { get; } = exitCode;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            defaults[key] = value;
+        }
 
-        public string Output { get; } = output;
+        return defaults;
+    }
+
+    private static async Task<ChildHost> LaunchAsync(Dictionary<string, string> settings, IReadOnlyList<string>? command, string? ownedData)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var start = new ProcessStartInfo("dotnet", command ?? [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = address.ToString();
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var host = new ChildHost(Process.Start(start)!, address, ownedData);
+        host._process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        host._process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        try
+        {
+            await host.WaitReadyAsync();
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
     }
 
     private void Append(string? line)
@@ -132,34 +201,51 @@ internal sealed class ChildHost : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
+    }
 
-        if (line?.Contains("Now listening on", StringComparison.Ordinal) == true)
+    // Ready once it answers /health/ready (its unfinished jobs running again); bounded, and an exit ends the wait.
+    private async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        var started = Stopwatch.StartNew();
+        while (true)
         {
-            _listening.TrySetResult();
+            if (_process.HasExited)
+            {
+                throw new ExitedException(_process.ExitCode, Output);
+            }
+
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            if (started.Elapsed > Guard)
+            {
+                throw new TimeoutException($"The host was not ready in time:\n{Output}");
+            }
+
+            await poll.WaitForNextTickAsync();
         }
     }
 
-    // The host says when it listens (nothing to ask before), then answers ready once its unfinished jobs run again.
-    private async Task WaitReadyAsync()
-    {
-        var exited = _process.WaitForExitAsync();
-        if (await Task.WhenAny(_listening.Task, exited).Within() == exited)
-        {
-            throw new ExitedException(_process.ExitCode, Output);
-        }
+    [GeneratedRegex(@"VmRSS:\s+(\d+) kB")]
+    private static partial Regex Rss();
 
-        using var http = CreateClient();
-        try
-        {
-            await Signals.UntilAsync(async () =>
-            {
-                using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                return ready.IsSuccessStatusCode;
-            });
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"The host was not ready in time:\n{Output}");
-        }
+    /// <summary>The host stopped before it was ready.</summary>
+    public sealed class ExitedException(int exitCode, string output) : Exception($"The host exited with {exitCode}:\n{output}")
+    {
+        public int ExitCode { get; } = exitCode;
+
+        public string Output { get; } = output;
     }
 }

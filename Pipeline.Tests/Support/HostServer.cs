@@ -53,9 +53,12 @@ internal sealed class HostServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("urls", "http://127.0.0.1:0").ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
-        if (_settings.TryGetValue("Pipeline:ConfigFile", out var tuningFile))
+        foreach (var early in (string[])["Pipeline:ConfigFile", "Pipeline:Upstreams:SandboxUrl"])
         {
-            builder.UseSetting("Pipeline:ConfigFile", tuningFile); // read by Program before the settings above apply
+            if (_settings.TryGetValue(early, out var value))
+            {
+                builder.UseSetting(early, value); // read by Program before the settings above apply
+            }
         }
         builder.ConfigureLogging(logging => logging.AddFakeLogging());
         if (_services is not null)

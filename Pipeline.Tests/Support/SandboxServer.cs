@@ -5,16 +5,14 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Pipeline.Host.Sandbox;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox;
+using Pipeline.Sandbox.Catalog;
 
 namespace Pipeline.Tests.Support;
 
 /// <summary>The sandbox on real Kestrel at 127.0.0.1 on a free port, with test settings (no latency unless asked).</summary>
 internal sealed class SandboxServer : IAsyncDisposable
 {
-    private static readonly Lazy<MusicCatalog> SharedCatalog = new(MusicCatalog.LoadShipped);
-
     private readonly WebApplication _app;
 
     private SandboxServer(WebApplication app, Uri baseAddress)
@@ -23,7 +21,7 @@ internal sealed class SandboxServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    public static MusicCatalog Catalog => SharedCatalog.Value;
+    public static MusicCatalog Catalog => MusicCatalog.Shipped;
 
     public Uri BaseAddress { get; }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.Host.Sandbox;
+using Pipeline.Sandbox;
 using Pipeline.Jobs;
 using Pipeline.Stages;
 using Pipeline.Stages.Upstreams;

@@ -1,5 +1,5 @@
-using Pipeline.Host.Sandbox;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox;
+using Pipeline.Sandbox.Catalog;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Sandbox;

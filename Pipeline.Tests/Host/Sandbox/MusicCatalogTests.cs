@@ -4,7 +4,7 @@ namespace Pipeline.Tests.Host.Sandbox;
 
 public sealed class MusicCatalogTests
 {
-    private static readonly Pipeline.Host.Sandbox.Catalog.MusicCatalog Catalog = SandboxServer.Catalog;
+    private static readonly Pipeline.Sandbox.Catalog.MusicCatalog Catalog = SandboxServer.Catalog;
 
     [Fact]
     public void Load_ShippedCsv_OneTrackPerDistinctId()

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Pipeline.Host.Sandbox;
+using Pipeline.Sandbox;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Sandbox;

@@ -256,7 +256,7 @@ public sealed class SetPipelineTests
         }
     }
 
-    private static int MaxOverlap(IReadOnlyList<Pipeline.Host.Sandbox.SandboxRequest> requests)
+    private static int MaxOverlap(IReadOnlyList<Pipeline.Sandbox.SandboxRequest> requests)
     {
         var edges = requests.SelectMany(r => new[] { (r.At.UtcTicks, 1), (r.Finished.UtcTicks, -1) }).OrderBy(e => e.Item1).ThenBy(e => e.Item2);
         int current = 0, max = 0;

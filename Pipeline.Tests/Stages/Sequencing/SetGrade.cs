@@ -1,4 +1,4 @@
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 using Pipeline.Stages.Intent;
 using Pipeline.Stages.Search;
 using Pipeline.Stages.Sequencing;

@@ -5,7 +5,7 @@ namespace Pipeline.Tests.Stages.Upstreams;
 
 public sealed class UpstreamClientTests
 {
-    private static readonly Pipeline.Host.Sandbox.Catalog.CatalogTrack Known = SandboxServer.Catalog.ById("6f807x0ima9a1j3VPbc7VN")!;
+    private static readonly Pipeline.Sandbox.Catalog.CatalogTrack Known = SandboxServer.Catalog.ById("6f807x0ima9a1j3VPbc7VN")!;
 
     [Fact]
     public async Task Spotify_SearchesAndFeatures_OneTokenServesEveryCall()

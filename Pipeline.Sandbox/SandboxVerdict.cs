@@ -1,4 +1,4 @@
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>What a fake upstream does with one request.</summary>
 internal enum SandboxVerdict

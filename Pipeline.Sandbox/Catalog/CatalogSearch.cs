@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Pipeline.Host.Sandbox.Catalog;
+namespace Pipeline.Sandbox.Catalog;
 
 /// <summary>
 /// The catalog searched the way the real services' indexes answer: a query's matches (<see cref="SearchQuery"/>, in

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Anthropic Messages and OpenAI chat completions, streaming the sandbox DJ's answer token by token.</summary>
 internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)

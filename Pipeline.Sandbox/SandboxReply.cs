@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Writes fake upstream bodies with the upstreams' own field names, optionally cut short.</summary>
 internal static class SandboxReply

@@ -1,4 +1,4 @@
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>The offline sandbox: fake upstreams speaking the real wire formats over real HTTP, backed by a real catalog.</summary>
 public sealed class SandboxOptions

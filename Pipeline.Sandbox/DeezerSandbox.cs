@@ -1,7 +1,7 @@
 using System.Globalization;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Deezer's public search and track endpoints; errors, the quota included, arrive as HTTP 200 bodies.</summary>
 internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate)

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using CsvHelper;
 
-namespace Pipeline.Host.Sandbox.Catalog;
+namespace Pipeline.Sandbox.Catalog;
 
 /// <summary>The sandbox's music catalog: about 28k distinct real songs with audio features, loaded once.</summary>
 internal sealed class MusicCatalog
@@ -176,10 +176,14 @@ internal sealed class MusicCatalog
         return new MusicCatalog(tracks);
     }
 
-    /// <summary>Loads the catalog shipped with the host.</summary>
-    public static MusicCatalog LoadShipped()
+    private static readonly Lazy<MusicCatalog> ShippedCatalog = new(LoadShipped);
+
+    /// <summary>The catalog shipped with the sandbox, loaded once per process (it never changes): every sandbox in the process shares it.</summary>
+    public static MusicCatalog Shipped => ShippedCatalog.Value;
+
+    private static MusicCatalog LoadShipped()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Sandbox", "Data", "spotify_songs.csv.gz");
+        var path = Path.Combine(AppContext.BaseDirectory, "Sandbox", "Data", "spotify_songs.csv.gz"); // copied there by Pipeline.Sandbox.csproj
         using var file = File.OpenRead(path);
         return Load(file);
     }

@@ -1,7 +1,7 @@
 using Pipeline.Configuration;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Registers the offline sandbox.</summary>
 public static class SandboxServiceCollectionExtensions
@@ -13,7 +13,7 @@ public static class SandboxServiceCollectionExtensions
     {
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
         services.AddReloadableOptions<SandboxOptions>(SandboxOptions.Section);
-        services.AddSingleton(_ => MusicCatalog.LoadShipped());
+        services.AddSingleton(_ => MusicCatalog.Shipped);
         services.AddSingleton<CatalogSearch>();
         services.AddSingleton(sp => new SandboxRequestLog(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SandboxOptions>>().Value.RequestLogCapacity));
         services.AddSingleton<SandboxGate>();
@@ -21,7 +21,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<DeezerSandbox>();
         services.AddSingleton<LastFmSandbox>();
         services.AddSingleton<LlmSandbox>();
-        services.AddSingleton<Pipeline.Stages.Upstreams.ISandboxAddress, KestrelSandboxAddress>();
+        services.AddSingleton<Pipeline.Stages.Upstreams.ISandboxAddress, KestrelSandboxAddress>(); // this host's own address, over any other
         return services;
     }
 }

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Spotify's accounts token endpoint and Web API search and audio-features, over the catalog.</summary>
 internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate, TimeProvider time)

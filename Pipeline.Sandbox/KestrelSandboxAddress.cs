@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Pipeline.Stages.Upstreams;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>The sandbox's address: this host's own first listening address, known once Kestrel has started.</summary>
 internal sealed class KestrelSandboxAddress(IServer server) : ISandboxAddress

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>
 /// A search query in the Spotify/Deezer style: <c>field:value</c> or <c>field:"two words"</c> filters (artist, track,

@@ -1,7 +1,7 @@
 using System.Globalization;
-using Pipeline.Host.Sandbox.Catalog;
+using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>
 /// Last.fm 2.0's track.getInfo, track.getTopTags, artist.getTopTags, tag.getTopTracks, track.getSimilar and

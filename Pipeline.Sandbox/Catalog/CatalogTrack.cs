@@ -1,4 +1,4 @@
-namespace Pipeline.Host.Sandbox.Catalog;
+namespace Pipeline.Sandbox.Catalog;
 
 /// <summary>One distinct track of the sandbox catalog, with the ids the fake upstreams derive for it.</summary>
 internal sealed record CatalogTrack(

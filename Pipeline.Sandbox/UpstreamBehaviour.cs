@@ -1,4 +1,4 @@
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>How one fake upstream behaves: its latency distribution, its own quota, and injected faults.</summary>
 public sealed class UpstreamBehaviour

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>One request a fake upstream served.</summary>
 /// <param name="Upstream">The lane: spotify, deezer, lastfm, anthropic, openai.</param>

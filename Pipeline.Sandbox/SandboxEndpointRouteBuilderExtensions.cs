@@ -1,4 +1,4 @@
-namespace Pipeline.Host.Sandbox;
+namespace Pipeline.Sandbox;
 
 /// <summary>Maps the sandbox's fake upstreams under <c>/sandbox</c>.</summary>
 public static class SandboxEndpointRouteBuilderExtensions

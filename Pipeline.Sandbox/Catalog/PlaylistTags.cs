@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Pipeline.Host.Sandbox.Catalog;
+namespace Pipeline.Sandbox.Catalog;
 
 /// <summary>
 /// Last.fm-style tags read from the names of the playlists a track appears in: user-made labels, the way Last.fm's

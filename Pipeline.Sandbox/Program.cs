@@ -1,0 +1,26 @@
+namespace Pipeline.Sandbox;
+
+/// <summary>
+/// The sandbox alone (<c>dotnet run --project Pipeline.Sandbox</c>): the same routes, request log and fault settings
+/// as in the host, on 127.0.0.1:5090 unless <c>--urls</c> says otherwise, tuned by the <c>Pipeline:Sandbox</c> section
+/// of <c>config/pipeline.json</c>. Hosts reach it through <c>Pipeline:Upstreams:SandboxUrl</c>.
+/// </summary>
+internal static class Program
+{
+    private const string DefaultUrl = "http://127.0.0.1:5090";
+
+    private static async Task Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var tuning = builder.Configuration["Pipeline:ConfigFile"] ?? Path.Combine(builder.Environment.ContentRootPath, "..", "config", "pipeline.json");
+        builder.Configuration.AddJsonFile(Path.GetFullPath(tuning), optional: true, reloadOnChange: true);
+        builder.Configuration.AddEnvironmentVariables().AddCommandLine(args); // over the file, as in the host
+        builder.WebHost.UseUrls(builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls ? urls : DefaultUrl);
+        builder.Services.AddPipelineCore().AddSandbox();
+
+        var app = builder.Build();
+        app.UseSandbox();
+        app.MapSandbox();
+        await app.RunAsync();
+    }
+}
