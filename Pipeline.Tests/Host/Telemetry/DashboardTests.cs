@@ -44,10 +44,12 @@ public sealed class DashboardTests
 
         var empty = Panels().ToList();
         var started = Stopwatch.StartNew();
-        for (var round = 0; round < 60 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
+        using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1)); // Prometheus scrapes each second: rates need two scrapes
+        for (var round = 0; round < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
         {
             await Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunJobAsync(http, $"{Genres[((round * 3) + i) % Genres.Length]} party", trackCount: 12 + (5 * i))));
             empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
+            await pace.WaitForNextTickAsync();
         }
 
         Assert.True(empty.Count == 0, "Panels without data: " + string.Join("; ", empty.Select(p => p.Panel)));
@@ -65,10 +67,12 @@ public sealed class DashboardTests
 
         var empty = Panels().ToList();
         var started = Stopwatch.StartNew();
-        for (var round = 0; round < 30 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
+        using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1)); // Prometheus scrapes each second: rates need two scrapes
+        for (var round = 0; round < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
         {
             await RunJobAsync(http, $"{Genres[round % Genres.Length]} party", trackCount: 8);
             empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
+            await pace.WaitForNextTickAsync();
         }
 
         Assert.True(empty.Count == 0, "Panels without data on a healthy host: " + string.Join("; ", empty.Select(p => p.Panel)));
