@@ -1,3 +1,5 @@
+using Pipeline.Sandbox.Upstreams;
+
 namespace Pipeline.Sandbox;
 
 /// <summary>Maps the sandbox's fake upstreams under <c>/sandbox</c>.</summary>

@@ -1,5 +1,7 @@
 using Pipeline.Configuration;
 using Pipeline.Sandbox.Catalog;
+using Pipeline.Sandbox.Faults;
+using Pipeline.Sandbox.Upstreams;
 
 namespace Pipeline.Sandbox;
 

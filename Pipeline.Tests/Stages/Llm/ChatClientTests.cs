@@ -1,6 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.AI;
-using Pipeline.Sandbox;
+using Pipeline.Sandbox.Upstreams;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Upstreams;
 using Pipeline.Tests.Support;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Pipeline.Sandbox.Catalog;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Catalog;
 
 /// <summary>
 /// A search query in the Spotify/Deezer style: <c>field:value</c> or <c>field:"two words"</c> filters (artist, track,

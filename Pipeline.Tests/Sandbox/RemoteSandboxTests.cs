@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Sandbox;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host.Sandbox;
+namespace Pipeline.Tests.Sandbox;
 
 /// <summary>A host pointed at a sandbox running elsewhere (<c>Pipeline:Upstreams:SandboxUrl</c>) calls it, and maps none of its own.</summary>
 [Collection(nameof(SerialTests))]

@@ -1,4 +1,4 @@
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Faults;
 
 /// <summary>One request's draw of the sandbox's dice: four independent values in [0, 1).</summary>
 /// <param name="First">The first, for its latency.</param>

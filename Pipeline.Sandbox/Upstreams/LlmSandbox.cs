@@ -3,8 +3,9 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Sandbox.Faults;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Upstreams;
 
 /// <summary>Anthropic Messages and OpenAI chat completions, streaming the sandbox DJ's answer token by token.</summary>
 internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)

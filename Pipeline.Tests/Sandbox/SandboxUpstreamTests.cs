@@ -1,3 +1,4 @@
+using Pipeline.Sandbox.Faults;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Sandbox;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host.Sandbox;
+namespace Pipeline.Tests.Sandbox;
 
 public sealed class SandboxUpstreamTests
 {

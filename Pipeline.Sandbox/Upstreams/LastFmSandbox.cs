@@ -1,7 +1,8 @@
 using System.Globalization;
 using Pipeline.Sandbox.Catalog;
+using Pipeline.Sandbox.Faults;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Upstreams;
 
 /// <summary>
 /// Last.fm 2.0's track.getInfo, track.getTopTags, artist.getTopTags, tag.getTopTracks, track.getSimilar and

@@ -1,6 +1,6 @@
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host.Sandbox;
+namespace Pipeline.Tests.Sandbox;
 
 public sealed class MusicCatalogTests
 {

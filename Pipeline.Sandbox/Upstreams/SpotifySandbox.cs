@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Sandbox.Catalog;
+using Pipeline.Sandbox.Faults;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Upstreams;
 
 /// <summary>Spotify's accounts token endpoint and Web API search and audio-features, over the catalog.</summary>
 internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate, TimeProvider time)

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Configuration;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Faults;
 
 /// <summary>
 /// Decides, per request and upstream, the latency to wait and whether to serve, refuse for quota, fail or malform;

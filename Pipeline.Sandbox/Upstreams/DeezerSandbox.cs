@@ -1,7 +1,8 @@
 using System.Globalization;
 using Pipeline.Sandbox.Catalog;
+using Pipeline.Sandbox.Faults;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Upstreams;
 
 /// <summary>Deezer's public search and track endpoints; errors, the quota included, arrive as HTTP 200 bodies.</summary>
 internal sealed class DeezerSandbox(MusicCatalog catalog, CatalogSearch search, SandboxGate gate)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Pipeline.Stages.Music;
 
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Upstreams;
 
 /// <summary>
 /// The sandbox model's answer: it keeps the order it is given (the set's tempo curve) and writes a note on every

@@ -1,8 +1,7 @@
-using Pipeline.Sandbox;
 using Pipeline.Sandbox.Catalog;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host.Sandbox;
+namespace Pipeline.Tests.Sandbox;
 
 public sealed class CatalogSearchTests
 {

@@ -1,4 +1,4 @@
-namespace Pipeline.Sandbox;
+namespace Pipeline.Sandbox.Faults;
 
 /// <summary>What a fake upstream does with one request.</summary>
 internal enum SandboxVerdict
