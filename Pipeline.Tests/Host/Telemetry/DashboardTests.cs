@@ -42,15 +42,8 @@ public sealed class DashboardTests
         using var http = host.CreateClient();
         await using var prometheus = await PrometheusServer.StartAsync(http.BaseAddress!);
 
-        var empty = Panels().ToList();
-        var started = Stopwatch.StartNew();
-        using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1)); // Prometheus scrapes each second: rates need two scrapes
-        for (var round = 0; round < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
-        {
-            await Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunJobAsync(http, $"{Genres[((round * 3) + i) % Genres.Length]} party", trackCount: 12 + (5 * i))));
-            empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
-            await pace.WaitForNextTickAsync();
-        }
+        var empty = await PanelsLeftEmptyAsync(prometheus, round =>
+            Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunJobAsync(http, $"{Genres[((round * 3) + i) % Genres.Length]} party", trackCount: 12 + (5 * i)))));
 
         Assert.True(empty.Count == 0, "Panels without data: " + string.Join("; ", empty.Select(p => p.Panel)));
     }
@@ -65,15 +58,7 @@ public sealed class DashboardTests
         using var http = host.CreateClient();
         await using var prometheus = await PrometheusServer.StartAsync(http.BaseAddress!);
 
-        var empty = Panels().ToList();
-        var started = Stopwatch.StartNew();
-        using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1)); // Prometheus scrapes each second: rates need two scrapes
-        for (var round = 0; round < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); round++)
-        {
-            await RunJobAsync(http, $"{Genres[round % Genres.Length]} party", trackCount: 8);
-            empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
-            await pace.WaitForNextTickAsync();
-        }
+        var empty = await PanelsLeftEmptyAsync(prometheus, round => RunJobAsync(http, $"{Genres[round % Genres.Length]} party", trackCount: 8));
 
         Assert.True(empty.Count == 0, "Panels without data on a healthy host: " + string.Join("; ", empty.Select(p => p.Panel)));
     }
@@ -102,6 +87,23 @@ public sealed class DashboardTests
         Assert.Contains("uid: " + Assert.Single(uids), datasource, StringComparison.Ordinal);
         Assert.Contains("type: file", provider, StringComparison.Ordinal);
         Assert.True(Panels().Count() >= 13);
+    }
+
+    // Runs rounds of work, one per scrape interval (rates need two scrapes), until every panel shows data or the rounds
+    // (300) or the time (90 s) run out; the panels still without data.
+    private static async Task<List<(string Panel, string[] Queries)>> PanelsLeftEmptyAsync(PrometheusServer prometheus, Func<int, Task> round)
+    {
+        var empty = Panels().ToList();
+        var started = Stopwatch.StartNew();
+        using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); i++)
+        {
+            await round(i);
+            empty = [.. await FilterAsync(empty, async panel => !await HasDataAsync(prometheus, panel.Queries))];
+            await pace.WaitForNextTickAsync();
+        }
+
+        return empty;
     }
 
     private static async Task RunJobAsync(HttpClient http, string prompt, int trackCount)
