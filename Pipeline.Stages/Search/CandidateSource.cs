@@ -8,12 +8,18 @@ namespace Pipeline.Stages.Search;
 /// </summary>
 internal abstract class CandidateSource(string name)
 {
+    /// <summary>Upstream calls one source keeps running at once: enough to fill a lane alone, few enough to share it.</summary>
+    protected const int Ahead = 4;
+
     /// <summary>Where the candidates come from, e.g. <c>tag:techno</c>, <c>genre:hip hop 1990-1999</c>, <c>similar:Daft Punk</c>.</summary>
     public string Name { get; } = name;
 
     /// <summary>True once the source has nothing more to give.</summary>
     public bool Exhausted { get; protected set; }
 
-    /// <summary>Up to <paramref name="wanted"/> more tracks, in the source's own order.</summary>
-    public abstract Task<IReadOnlyList<SpotifyTrack>> NextAsync(int wanted, CancellationToken cancellationToken);
+    /// <summary>
+    /// About <paramref name="wanted"/> more tracks (whole pages), in the source's own order, each as soon as it and
+    /// those before it are in.
+    /// </summary>
+    public abstract IAsyncEnumerable<SpotifyTrack> NextAsync(int wanted, CancellationToken cancellationToken);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Search;
@@ -11,13 +12,18 @@ internal sealed class LastFmTrackSource(string name, Func<CancellationToken, Tas
     private IReadOnlyList<LastFmTrackRef>? _refs;
     private int _next;
 
-    public override async Task<IReadOnlyList<SpotifyTrack>> NextAsync(int wanted, CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<SpotifyTrack> NextAsync(int wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _refs ??= await fetch(cancellationToken) ?? [];
         var batch = _refs.Skip(_next).Take(wanted).ToList();
         _next += batch.Count;
         Exhausted = _next >= _refs.Count;
-        var found = await Task.WhenAll(batch.Select(r => calls.ResolveAsync(r, cancellationToken)));
-        return [.. found.OfType<SpotifyTrack>()];
+        await foreach (var track in CallsAhead.InOrderAsync(batch.Select(r => (Func<Task<SpotifyTrack?>>)(() => calls.ResolveAsync(r, cancellationToken))), Ahead))
+        {
+            if (track is not null)
+            {
+                yield return track;
+            }
+        }
     }
 }

@@ -29,14 +29,16 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
     /// </summary>
     private const int LastFmOverGather = 3;
 
+    /// <summary>Tracks screened by tempo at once: as many as one Spotify features call reads.</summary>
+    private const int ScreenBatch = 100;
+
     public async IAsyncEnumerable<Track> RunAsync(SetSearch search, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var intent = search.Intent;
         var pool = options.Value.PoolSize(intent.TrackCount);
         var sources = new CandidateSources(spotify, lastfm, calls, upstreams.Value.Spotify.SearchLimit, job, search.Request);
         var plan = SearchPlan.For(intent, sources, pool);
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var songs = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new SeenSongs();
         var found = 0;
         var window = TempoWindow(intent);
         var spares = new List<(SpotifyTrack Item, string Source)>(); // gathered off the asked tempo: the pool's last resort
@@ -49,44 +51,15 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
             }
 
             // First round: each source its share; later rounds split what is still missing. When a tempo is asked, each
-            // source gathers more (Spotify's cheap pages most) for the pool to keep those that can sit on it.
-            var asks = active.Select(p => p.Source.NextAsync(Wanted(p, round, pool - found, active.Count, window is not null), cancellationToken)).ToList();
-            var gathered = new List<(SpotifyTrack Item, string Source)>();
+            // source gathers more (Spotify's cheap pages most) for the pool to keep those that can sit on it. Every
+            // source gathers from the start; the pool takes their tracks in the plan's order as they come in, so the
+            // same request gives the same pool and the next stages start on the first tracks while the rest come.
+            var feeds = active.Select(p => SourceFeed.Start(p.Source, Wanted(p, round, pool - found, active.Count, window is not null), sources.PageLimit, cancellationToken)).ToList();
             try
             {
-                for (var i = 0; i < active.Count; i++)
+                await foreach (var (item, source, fits) in GatherAsync(feeds, seen, window, sources, cancellationToken))
                 {
-                    foreach (var item in await asks[i])
-                    {
-                        if (!ids.Add(item.Id) || (item.Isrc is { Length: > 0 } isrc && !ids.Add("isrc:" + isrc)) || !songs.Add(SongKey.Of(item.Artists.Count > 0 ? item.Artists[0] : "", item.Name)))
-                        {
-                            continue;
-                        }
-
-                        if (window is not null)
-                        {
-                            gathered.Add((item, active[i].Source.Name));
-                        }
-                        else if (found < pool)
-                        {
-                            yield return Found(item, active[i].Source.Name, ++found, job);
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                await DrainAsync(asks); // asks not read (the job ended): their calls finish (and are cached) first
-            }
-
-            if (window is { } w)
-            {
-                // Spotify's features for the whole gathering (100 a call, cached for the audio-features stage): the pool
-                // takes the tracks that can sit on the asked tempo, and keeps the others aside in the sources' order.
-                var tempos = await sources.TemposAsync([.. gathered.Select(g => g.Item.Id)], cancellationToken);
-                foreach (var (item, source) in gathered)
-                {
-                    if (tempos.TryGetValue(item.Id, out var bpm) && Fits(bpm, w) && found < pool)
+                    if (fits && found < pool)
                     {
                         yield return Found(item, source, ++found, job);
                     }
@@ -94,7 +67,16 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
                     {
                         spares.Add((item, source));
                     }
+
+                    if (found == pool)
+                    {
+                        break;
+                    }
                 }
+            }
+            finally
+            {
+                await SourceFeed.StopAsync(feeds); // a full pool or an ended job: calls running finish (and are cached) first
             }
         }
 
@@ -103,6 +85,66 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
         {
             yield return Found(item, source, ++found, job);
         }
+    }
+
+    /// <summary>
+    /// The feeds' tracks in the plan's order, each song once across the whole search, and whether it fits. With a tempo
+    /// asked, tracks are screened by Spotify's features (cached for the audio-features stage) in calls that grow to a
+    /// full 100. Without one, every track fits.
+    /// </summary>
+    private static async IAsyncEnumerable<(SpotifyTrack Item, string Source, bool Fits)> GatherAsync(List<SourceFeed> feeds, SeenSongs seen, (double Low, double High)? window, CandidateSources sources, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batch = new List<(SpotifyTrack Item, string Source)>(ScreenBatch);
+        var least = 1;
+        foreach (var feed in feeds)
+        {
+            while (await feed.WaitToReadAsync(cancellationToken))
+            {
+                while (batch.Count < ScreenBatch && feed.TryRead(out var item))
+                {
+                    if (!seen.Add(item))
+                    {
+                        continue;
+                    }
+
+                    if (window is null)
+                    {
+                        yield return (item, feed.Source, true);
+                    }
+                    else
+                    {
+                        batch.Add((item, feed.Source));
+                    }
+                }
+
+                // What is in goes when the sources pause, each screen at least twice the last: the round's first tracks go
+                // on at once, and the calls soon carry a full 100.
+                if (window is { } w && batch.Count > 0 && batch.Count >= least)
+                {
+                    least = Math.Min(ScreenBatch, 2 * batch.Count);
+                    foreach (var screened in await ScreenAsync(batch, w, sources, cancellationToken))
+                    {
+                        yield return screened;
+                    }
+
+                    batch.Clear();
+                }
+            }
+        }
+
+        if (window is { } rest && batch.Count > 0)
+        {
+            foreach (var screened in await ScreenAsync(batch, rest, sources, cancellationToken))
+            {
+                yield return screened;
+            }
+        }
+    }
+
+    private static async Task<IEnumerable<(SpotifyTrack Item, string Source, bool Fits)>> ScreenAsync(List<(SpotifyTrack Item, string Source)> batch, (double Low, double High) window, CandidateSources sources, CancellationToken cancellationToken)
+    {
+        var tempos = await sources.TemposAsync([.. batch.Select(g => g.Item.Id)], cancellationToken);
+        return [.. batch.Select(g => (g.Item, g.Source, tempos.TryGetValue(g.Item.Id, out var bpm) && Fits(bpm, window)))];
     }
 
     private static int Wanted(PlannedSource planned, int round, int missing, int sources, bool screen)
@@ -124,20 +166,5 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
         var track = new Track(item.Id, item.Name, item.Artists, item.Album, item.ReleaseDate, item.DurationMs, item.Isrc, index) { Source = source };
         job.Events.Publish(new TrackFound(job.Id, time.GetUtcNow(), track));
         return track;
-    }
-
-    private static async Task DrainAsync(List<Task<IReadOnlyList<SpotifyTrack>>> asks)
-    {
-        foreach (var ask in asks)
-        {
-            try
-            {
-                await ask;
-            }
-            catch (OperationCanceledException)
-            {
-                // The job ended; so did its calls.
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Search;
@@ -11,13 +12,19 @@ internal sealed class SimilarArtistsSource(string artist, CandidateSources calls
     private IReadOnlyList<LastFmArtistRef>? _artists;
     private int _next;
 
-    public override async Task<IReadOnlyList<SpotifyTrack>> NextAsync(int wanted, CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<SpotifyTrack> NextAsync(int wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _artists ??= await calls.SimilarArtistsAsync(artist, Artists, cancellationToken) ?? [];
         var batch = _artists.Skip(_next).Take(Math.Max(1, (wanted + TracksPerArtist - 1) / TracksPerArtist)).ToList();
         _next += batch.Count;
         Exhausted = _next >= _artists.Count;
-        var pages = await Task.WhenAll(batch.Select(a => calls.PageAsync($"artist:\"{CandidateSources.Clean(a.Name)}\"", 0, calls.PageLimit, cancellationToken)));
-        return [.. pages.SelectMany(p => (p?.Items ?? []).Take(TracksPerArtist))];
+        var pages = batch.Select(a => (Func<Task<SpotifySearchPage?>>)(() => calls.PageAsync($"artist:\"{CandidateSources.Clean(a.Name)}\"", 0, calls.PageLimit, cancellationToken)));
+        await foreach (var page in CallsAhead.InOrderAsync(pages, Ahead))
+        {
+            foreach (var track in (page?.Items ?? []).Take(TracksPerArtist))
+            {
+                yield return track;
+            }
+        }
     }
 }

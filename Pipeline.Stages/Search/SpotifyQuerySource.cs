@@ -1,43 +1,32 @@
+using System.Runtime.CompilerServices;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Stages.Search;
 
 /// <summary>
-/// A Spotify search query read page by page: the pages a request needs are fetched together and read in page order,
+/// A Spotify search query read page by page: the pages a request needs are fetched a few ahead and read in page order,
 /// so the tracks come out as a page-by-page search gives them, without a round trip per page.
 /// </summary>
 internal sealed class SpotifyQuerySource(string name, string query, CandidateSources calls, int maxTracks = int.MaxValue) : CandidateSource(name)
 {
-    /// <summary>Pages of one query in flight at once: a long search's round trips halved, most of the lane left to other jobs.</summary>
-    private const int PagesAhead = 2;
-
     private int _offset;
 
-    public override async Task<IReadOnlyList<SpotifyTrack>> NextAsync(int wanted, CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<SpotifyTrack> NextAsync(int wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var tracks = new List<SpotifyTrack>();
         var limit = calls.PageLimit;
-        while (tracks.Count < wanted && !Exhausted)
+        var pages = Offsets(wanted, limit).Select(offset => (Func<Task<SpotifySearchPage?>>)(() => calls.PageAsync(query, offset, limit, cancellationToken)));
+        await foreach (var page in CallsAhead.InOrderAsync(pages, Ahead))
         {
-            var pages = new List<Task<SpotifySearchPage?>>();
-            for (var i = 0; i < PagesAhead && pages.Count * limit < wanted - tracks.Count && _offset <= CandidateSources.MaxOffset && _offset < maxTracks; i++, _offset += limit)
+            _offset += limit;
+            foreach (var track in page?.Items ?? [])
             {
-                pages.Add(calls.PageAsync(query, _offset, limit, cancellationToken));
+                yield return track;
             }
 
-            if (pages.Count == 0)
+            if (page is null || page.Items.Count < limit)
             {
-                Exhausted = true;
-                break;
-            }
-
-            foreach (var page in await Task.WhenAll(pages))
-            {
-                tracks.AddRange(page?.Items ?? []);
-                if (page is null || page.Items.Count < limit)
-                {
-                    Exhausted = true;
-                }
+                Exhausted = true; // the pages asked after it are past the end
+                yield break;
             }
         }
 
@@ -45,7 +34,17 @@ internal sealed class SpotifyQuerySource(string name, string query, CandidateSou
         {
             Exhausted = true;
         }
+    }
 
-        return tracks;
+    /// <summary>The offsets of the pages that bring <paramref name="wanted"/> more tracks, as deep as Spotify and the source allow.</summary>
+    private List<int> Offsets(int wanted, int limit)
+    {
+        var offsets = new List<int>();
+        for (var offset = _offset; offsets.Count * limit < wanted && offset <= CandidateSources.MaxOffset && offset < maxTracks; offset += limit)
+        {
+            offsets.Add(offset);
+        }
+
+        return offsets;
     }
 }

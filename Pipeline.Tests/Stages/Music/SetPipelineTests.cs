@@ -79,6 +79,25 @@ public sealed class SetPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_TempoAsked_EnrichmentStartsWhileSearchStillGathersAndScreens()
+    {
+        await using var upstreams = await UpstreamHarness.StartAsync(settings: Throttle20);
+
+        var (outcome, sink) = await RunAsync(upstreams, new SetRequest("a 124 BPM sunset house set", TrackCount: 30));
+
+        // Search screens its sources by tempo as their pages come in: the first tracks go on to enrichment (Deezer is
+        // enrichment's alone) while later pages are still being fetched and screened.
+        Assert.Equal(JobOutcome.Completed, outcome);
+        var firstDeezer = upstreams.Requests("deezer").Min(r => r.At);
+        var spotify = upstreams.Requests("spotify");
+        var lastPage = spotify.Where(r => r.Path.Contains("/search", StringComparison.Ordinal)).Max(r => r.At);
+        var lastScreen = spotify.Where(r => r.Path.Contains("/audio-features", StringComparison.Ordinal)).Max(r => r.At);
+        Assert.True(firstDeezer < lastPage, $"first Deezer call at {firstDeezer:O}, after the last search page at {lastPage:O}");
+        Assert.True(firstDeezer < lastScreen, $"first Deezer call at {firstDeezer:O}, after the last tempo screen at {lastScreen:O}");
+        Assert.Equal(new SetPipelineOptions().PoolSize(30), sink.Events.OfType<TrackFound>().Count());
+    }
+
+    [Fact]
     public async Task RunAsync_TwoJobsInOneFeaturesBatch_TheirCallsGoOutSideBySide()
     {
         await using var upstreams = await UpstreamHarness.StartAsync(
