@@ -88,8 +88,12 @@ internal sealed partial class JobService(
 
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
         var tracks = SetIntent.Of(set).TrackCount;
-        var log = new JobLog(store, time);
         var id = JobRegistry.NewId();
+        var log = new JobLog(store, time);
+
+        // job.accepted is the log's first entry before the job's context, the only way to publish to it, exists: no
+        // stage (a cache hit answers at once) can put an event ahead of it.
+        log.Publish(new JobAccepted(id, time.GetUtcNow(), set.Prompt, tracks));
         using var scope = logger.BeginScope(new JobScope(id)); // the job keeps this context: every line of its work names it
         var context = registry.Start(log, id);
         var record = new JobRecord
@@ -108,9 +112,7 @@ internal sealed partial class JobService(
         };
         store.Save(record);
         LogAccepted(logger, record.Id, tracks, record.Detached);
-        var hosted = Run(record, log, context);
-        log.Publish(new JobAccepted(context.Id, time.GetUtcNow(), set.Prompt, tracks));
-        return new Admission(hosted);
+        return new Admission(Run(record, log, context));
     }
 
     /// <summary>

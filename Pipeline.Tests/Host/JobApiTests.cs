@@ -77,6 +77,28 @@ public sealed class JobApiTests : IDisposable
     }
 
     [Fact]
+    public async Task PostJob_CacheHitsAnswerAtOnce_JobAcceptedIsStillEveryStreamsFirstEvent()
+    {
+        var body = new { prompt = "90s hip hop for a house party", trackCount = 5 };
+        using (var warm = await _http.SendAsync(StartRequest(body, stream: true), HttpCompletionOption.ResponseHeadersRead))
+        {
+            await ReadAsync(warm).Within(); // every answer the job needs is now cached
+        }
+
+        var streams = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await _http.SendAsync(StartRequest(body, stream: true), HttpCompletionOption.ResponseHeadersRead);
+            return await ReadAsync(response, take: 3);
+        })).Within();
+
+        Assert.All(streams, items =>
+        {
+            Assert.Equal(["job.accepted", "intent", "track.found"], items.Select(i => i.EventType));
+            Assert.Equal(["1", "2", "3"], items.Select(i => i.EventId));
+        });
+    }
+
+    [Fact]
     public async Task Events_ResumedAfterADisconnect_UnionIsTheWholeSequenceWithoutDuplicates()
     {
         // The unpaced sandbox model writes its whole answer at once, which a live reader would get coalesced as lag
