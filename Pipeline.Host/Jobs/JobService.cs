@@ -209,7 +209,7 @@ internal sealed partial class JobService(
     private void Resume(StoredJob stored)
     {
         var record = stored.Record;
-        var ended = stored.Events.Count > 0 && stored.Events[^1].Type.StartsWith("job.", StringComparison.Ordinal) && stored.Events[^1].Type != "job.accepted";
+        var ended = stored.Events.Count > 0 && LoggedEvents.Types.IsTerminal(stored.Events[^1].Type);
         if (ended)
         {
             record.Ended = true; // its terminal event made it to the file before the record did

@@ -8,18 +8,12 @@ namespace Pipeline.Host.Streaming;
 /// <param name="At">When.</param>
 /// <param name="Prompt">The prompt.</param>
 /// <param name="TrackCount">Tracks asked for.</param>
-public sealed record JobAccepted(string JobId, DateTimeOffset At, string Prompt, int TrackCount) : PipelineEvent(JobId, At)
-{
-    /// <inheritdoc />
-    public override string Type => "job.accepted";
-}
+[PipelineEventType("job.accepted")]
+public sealed record JobAccepted(string JobId, DateTimeOffset At, string Prompt, int TrackCount) : PipelineEvent(JobId, At);
 
 /// <summary>Per-stage counts of the job's items, every second while it runs.</summary>
 /// <param name="JobId">The job.</param>
 /// <param name="At">When.</param>
 /// <param name="Stages">Counts by stage.</param>
-public sealed record StageProgress(string JobId, DateTimeOffset At, IReadOnlyDictionary<string, StageCounts> Stages) : PipelineEvent(JobId, At)
-{
-    /// <inheritdoc />
-    public override string Type => "stage.progress";
-}
+[PipelineEventType("stage.progress")]
+public sealed record StageProgress(string JobId, DateTimeOffset At, IReadOnlyDictionary<string, StageCounts> Stages) : PipelineEvent(JobId, At);

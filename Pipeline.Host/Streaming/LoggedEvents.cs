@@ -10,29 +10,15 @@ internal static class LoggedEvents
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
+    /// <summary>Every event type a job's log can hold: the core's, the music stages' and the host's.</summary>
+    public static readonly PipelineEventTypes Types = PipelineEventTypes.Of(typeof(PipelineEvent).Assembly, typeof(TrackFound).Assembly, typeof(JobAccepted).Assembly);
+
     /// <summary>The event an entry holds, or null for a type this host does not know or JSON it cannot read.</summary>
     public static PipelineEvent? Read(JobLogEntry entry)
     {
-        Type? type = entry.Type switch
-        {
-            "job.accepted" => typeof(JobAccepted),
-            "stage.progress" => typeof(StageProgress),
-            "track.found" => typeof(TrackFound),
-            "track.enriched" => typeof(TrackEnriched),
-            "item.shed" => typeof(ItemShed),
-            "item.failed" => typeof(ItemFailed),
-            "llm.delta" => typeof(LlmDelta),
-            "llm.completed" => typeof(LlmCompleted),
-            "intent" => typeof(IntentParsed),
-            "set.ordered" => typeof(SetOrdered),
-            "set.reviewed" => typeof(SetReviewed),
-            "set.completed" => typeof(SetCompleted),
-            _ when entry.Type.StartsWith("job.", StringComparison.Ordinal) => typeof(JobEnded),
-            _ => null,
-        };
         try
         {
-            return type is null ? null : (PipelineEvent?)JsonSerializer.Deserialize(entry.Json, type, Json);
+            return Types.TryGet(entry.Type, out var type) ? (PipelineEvent?)JsonSerializer.Deserialize(entry.Json, type, Json) : null;
         }
         catch (JsonException)
         {

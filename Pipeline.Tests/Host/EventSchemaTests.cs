@@ -1,13 +1,18 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using Pipeline.Host.Streaming;
 using Pipeline.Tests.Support;
 using Snapshooter.Xunit;
 
 namespace Pipeline.Tests.Host;
 
-/// <summary>The wire shape of every event type a job streams, under a snapshot: a change is a reviewed .snap diff.</summary>
+/// <summary>
+/// The wire shape of every event type a job streams, under a snapshot (a change is a reviewed .snap diff), and each
+/// read back into its record as a restart reads it.
+/// </summary>
 [Collection(nameof(SerialTests))]
 public sealed class EventSchemaTests
 {
@@ -25,6 +30,8 @@ public sealed class EventSchemaTests
         {
             var paths = shapes.TryGetValue(item.EventType, out var seen) ? seen : shapes[item.EventType] = new SortedSet<string>(StringComparer.Ordinal);
             Shape(JsonDocument.Parse(item.Data).RootElement, "", paths);
+            var read = LoggedEvents.Read(new JobLogEntry(long.Parse(item.EventId!, CultureInfo.InvariantCulture), item.EventType, item.Data)); // as a restart reads it back
+            Assert.Equal(item.EventType, read?.Type);
         }
 
         Snapshot.Match(shapes.ToDictionary(s => s.Key, s => string.Join(", ", s.Value)));

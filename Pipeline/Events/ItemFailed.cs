@@ -8,8 +8,5 @@ namespace Pipeline.Events;
 /// <param name="Detail">A human-readable detail.</param>
 /// <param name="Item">The item, as text.</param>
 /// <param name="Upstream">The upstream whose call failed, when one did; the item may then go on without that field.</param>
-public sealed record ItemFailed(string JobId, DateTimeOffset At, string Stage, string Reason, string? Detail, string Item, string? Upstream = null) : PipelineEvent(JobId, At)
-{
-    /// <inheritdoc />
-    public override string Type => "item.failed";
-}
+[PipelineEventType("item.failed")]
+public sealed record ItemFailed(string JobId, DateTimeOffset At, string Stage, string Reason, string? Detail, string Item, string? Upstream = null) : PipelineEvent(JobId, At);

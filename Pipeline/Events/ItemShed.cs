@@ -6,8 +6,5 @@ namespace Pipeline.Events;
 /// <param name="Stage">The stage that refused it.</param>
 /// <param name="Reason">Why: <c>queue_full</c>, <c>job_share</c> or <c>stage_closed</c>.</param>
 /// <param name="Item">The item, as text.</param>
-public sealed record ItemShed(string JobId, DateTimeOffset At, string Stage, string Reason, string Item) : PipelineEvent(JobId, At)
-{
-    /// <inheritdoc />
-    public override string Type => "item.shed";
-}
+[PipelineEventType("item.shed")]
+public sealed record ItemShed(string JobId, DateTimeOffset At, string Stage, string Reason, string Item) : PipelineEvent(JobId, At);

@@ -7,6 +7,7 @@ namespace Pipeline.Events;
 /// <param name="At">When it ended.</param>
 /// <param name="Outcome">How.</param>
 /// <param name="Reason">Why, for failures (e.g. <c>interrupted</c>).</param>
+[PipelineEventType("job.completed", "job.failed", "job.cancelled", "job.timeout", Terminal = true)]
 public sealed record JobEnded(string JobId, DateTimeOffset At, JobOutcome Outcome, string? Reason) : PipelineEvent(JobId, At)
 {
     /// <inheritdoc />
