@@ -1,5 +1,4 @@
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -19,12 +18,6 @@ namespace Pipeline.Stages;
 /// <summary>Registers the music pipeline on the core.</summary>
 public static class MusicStagesServiceCollectionExtensions
 {
-    /// <summary>The configuration key of the folder for the cache file (and the host's job store). Default <c>data</c>.</summary>
-    public const string StorageDirectoryKey = "Pipeline:Storage:Directory";
-
-    /// <summary>The configuration key of what to do with a damaged cache file (and job store) at start: <c>Quarantine</c> (default) or <c>Fail</c>.</summary>
-    public const string StorageCorruptionKey = "Pipeline:Storage:OnCorruption";
-
     /// <summary>
     /// Adds the upstream clients, the model seam, the LiteDB answer cache and <see cref="SetPipeline"/>, with stage
     /// defaults (audio-features batches 100 ids within 50 ms; enrichment works 16 tracks at once) that
@@ -35,6 +28,7 @@ public static class MusicStagesServiceCollectionExtensions
     public static IServiceCollection AddMusicStages(this IServiceCollection services)
     {
         services.AddMusicUpstreams().AddLlm();
+        services.AddOptions<DataFolderOptions>().BindConfiguration(DataFolderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section);
         services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
@@ -47,16 +41,15 @@ public static class MusicStagesServiceCollectionExtensions
         services.TryAddSingleton<SetMetrics>();
         services.TryAddSingleton(sp =>
         {
-            var directory = sp.GetService<IConfiguration>()?[StorageDirectoryKey] is { Length: > 0 } d ? d : "data";
+            var folder = sp.GetRequiredService<IOptions<DataFolderOptions>>().Value;
             var options = sp.GetRequiredService<IOptions<CacheOptions>>();
-            var policy = Enum.TryParse<CorruptionPolicy>(sp.GetService<IConfiguration>()?[StorageCorruptionKey], ignoreCase: true, out var p) ? p : CorruptionPolicy.Quarantine;
             return new UpstreamCache(
-                Path.Combine(directory, options.Value.Path),
+                folder.PathOf(options.Value.Path),
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<CacheMetrics>(),
                 sp.GetRequiredService<ILogger<UpstreamCache>>(),
-                policy,
+                folder.OnCorruption,
                 sp.GetService<Func<Stream, Stream>>()); // a test's faulty disk
         });
         services.TryAddSingleton<UpstreamCalls>();

@@ -47,7 +47,7 @@ public sealed record JobSnapshot(
             context?.GetStageCounts() ?? view.Stages,
             view.Tracks,
             view.LlmText,
-            context is null ? view.DeadLetters : context.DeadLetters.Snapshot(),
+            view.DeadLetters,
             context?.Budget.Used ?? job.Record.CallsUsed,
             job.Record.CallBudget,
             job.Log.LastSequence);

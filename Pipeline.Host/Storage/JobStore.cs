@@ -39,6 +39,9 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Stream, Stream>? _wrap;
     private readonly ILogger<JobStore> _logger;
+    private readonly string _path;
+    private readonly string _logPath; // LiteDB's name for it: jobs-log.db beside jobs.db
+    private readonly CorruptionPolicy _onCorruption;
     private readonly HostMetrics _metrics;
     private readonly List<WrittenBatch> _written = []; // committed, waiting for LiteDB's writer to hand them to the OS
     private readonly Task _owner;
@@ -54,14 +57,17 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private int _generation; // of the open file: a drain or fault of a file closed since is old news
 
     /// <summary>Opens (or creates) the store's file; <paramref name="wrapFile"/> wraps each file it opens (tests inject faults there).</summary>
-    public JobStore(IOptions<StorageOptions> options, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger, Func<Stream, Stream>? wrapFile = null)
+    public JobStore(IOptions<StorageOptions> options, IOptions<DataFolderOptions> folder, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger, Func<Stream, Stream>? wrapFile = null)
     {
         _metrics = metrics;
         _options = options.Value;
+        _onCorruption = folder.Value.OnCorruption;
+        _path = folder.Value.PathOf(_options.JobsFile);
+        _logPath = LiteDbFile.LogPathOf(_path);
         _time = time;
         _logger = logger;
         _wrap = wrapFile;
-        Directory.CreateDirectory(Path.GetDirectoryName(_options.JobsPath)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         OpenChecked();
         metrics.StorageHealth(() => _fault is null);
         _owner = Task.Run(OwnAsync);
@@ -126,7 +132,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         await _log.DisposeAsync();
         if (empty)
         {
-            File.Delete(_options.JobsLogPath);
+            File.Delete(_logPath);
         }
     }
 
@@ -149,7 +155,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     {
         var generation = ++_generation;
         _log = new GroupSyncStream(
-            _options.JobsLogPath, _options.SyncInterval, _time, _metrics.Synced,
+            _logPath, _options.SyncInterval, _time, _metrics.Synced,
             drained: drain => _operations.Writer.TryWrite(new Operation(OperationKind.Drained, "", Drain: drain, Generation: generation)),
             faulted: e => _operations.Writer.TryWrite(new Operation(OperationKind.Faulted, "", Error: e, Generation: generation)),
             wrap: _wrap);
@@ -158,11 +164,11 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             var settings = new EngineSettings { LogStream = _log };
             if (_wrap is null)
             {
-                settings.Filename = _options.JobsPath;
+                settings.Filename = _path;
             }
             else
             {
-                _data = _wrap(new FileStream(_options.JobsPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess));
+                _data = _wrap(new FileStream(_path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.RandomAccess));
                 settings.DataStream = _data;
             }
 
@@ -181,7 +187,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
     /// <summary>
     /// Opens the file and reads every job and event back: a file that does not open or read is damaged, and is moved
-    /// aside (with its log) for a fresh one, or refused, as <see cref="StorageOptions.OnCorruption"/> says. Never a
+    /// aside (with its log) for a fresh one, or refused, as <see cref="DataFolderOptions.OnCorruption"/> says. Never a
     /// silently empty store.
     /// </summary>
     private void OpenChecked()
@@ -189,7 +195,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var readable = 0;
         try
         {
-            if (File.Exists(_options.JobsPath) && LiteDbFile.HeaderMissing(_options.JobsPath) is { } missing)
+            if (File.Exists(_path) && LiteDbFile.HeaderMissing(_path) is { } missing)
             {
                 throw new InvalidDataException(missing); // LiteDB would silently write a new store over it
             }
@@ -207,14 +213,14 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         {
             Close();
             var reason = e.Message;
-            if (_options.OnCorruption == CorruptionPolicy.Fail)
+            if (_onCorruption == CorruptionPolicy.Fail)
             {
-                throw new InvalidOperationException($"The job store {_options.JobsPath} is damaged ({reason}); {readable} jobs could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
+                throw new InvalidOperationException($"The job store {_path} is damaged ({reason}); {readable} jobs could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
             }
 
-            var quarantine = LiteDbFile.Quarantine(_options.JobsPath, _options.JobsLogPath, _time.GetUtcNow());
+            var quarantine = LiteDbFile.Quarantine(_path, _logPath, _time.GetUtcNow());
             _metrics.StoreQuarantined();
-            LogQuarantined(_logger, _options.JobsPath, reason, readable, quarantine);
+            LogQuarantined(_logger, _path, reason, readable, quarantine);
         }
 
         Open();
@@ -422,7 +428,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         if (_fault is null)
         {
             _fault = e.Message;
-            LogFailing(_logger, _options.JobsPath, e.Message, RetryInterval.TotalSeconds);
+            LogFailing(_logger, _path, e.Message, RetryInterval.TotalSeconds);
         }
 
         // Commits LiteDB had not yet written out go again, first (a run or record written twice is replaced, not doubled).

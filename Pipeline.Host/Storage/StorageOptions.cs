@@ -3,17 +3,13 @@ using Pipeline.Stages.Storage;
 
 namespace Pipeline.Host.Storage;
 
-/// <summary>Where and how long jobs and their event logs are kept.</summary>
+/// <summary>How jobs and their event logs are kept, and how long; where is the data folder's (<see cref="DataFolderOptions"/>).</summary>
 public sealed class StorageOptions
 {
     /// <summary>The configuration section bound to these options.</summary>
     public const string Section = "Pipeline:Storage";
 
-    /// <summary>The data folder (LiteDB files); relative to the working directory. Default <c>data</c>.</summary>
-    [Required]
-    public string Directory { get; set; } = "data";
-
-    /// <summary>The job store's file name in <see cref="Directory"/>. Default <c>jobs.db</c>.</summary>
+    /// <summary>The job store's file name in the data folder (<see cref="DataFolderOptions.Directory"/>). Default <c>jobs.db</c>.</summary>
     [Required]
     public string JobsFile { get; set; } = "jobs.db";
 
@@ -45,16 +41,4 @@ public sealed class StorageOptions
     /// <summary>How long a graceful stop lets running jobs finish before persisting them to resume at the next start. Default 20 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>
-    /// What to do when the job store's file does not open or read back at start: <c>Quarantine</c> (move it aside and
-    /// start fresh, with an Error naming it) or <c>Fail</c> (refuse to start). Default <c>Quarantine</c>.
-    /// </summary>
-    public CorruptionPolicy OnCorruption { get; set; } = CorruptionPolicy.Quarantine;
-
-    /// <summary>The full path of the job store.</summary>
-    public string JobsPath => Path.GetFullPath(Path.Combine(Directory, JobsFile));
-
-    /// <summary>The full path of the job store's log (LiteDB's name for it: <c>jobs-log.db</c> beside <c>jobs.db</c>).</summary>
-    public string JobsLogPath => LiteDbFile.LogPathOf(JobsPath);
 }

@@ -18,7 +18,7 @@ namespace Pipeline.Host.Streaming;
 /// is committed, so no client ever holds an id a crash could take back. Waiting readers are woken in waves spaced on
 /// <paramref name="time"/> (<see cref="StreamWaves"/>).
 /// </summary>
-internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = null) : IPipelineEventSink
+internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = null, int? deadLetterLimit = null) : IPipelineEventSink
 {
     private const int KeptBatchCapacity = 256;
 
@@ -26,7 +26,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     private readonly List<JobLogEntry> _entries = [];
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
     private readonly StringBuilder _llmText = new();
-    private readonly List<DeadLetter> _deadLetters = [];
+    private readonly DeadLetterList _deadLetters = new(deadLetterLimit ?? new JobOptions().DeadLetterLimit); // built as the job's own, so the same after a restart
     private Pipeline.Stages.Sequencing.SetResult? _set;
     private readonly HashSet<JobLogWaiter> _waiting = [];
     private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time ?? TimeProvider.System, StreamWaves.Spacing));
@@ -45,9 +45,9 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     /// A log read back from the store. With <paramref name="resume"/> the job runs again: its re-run's events are
     /// appended after the stored ones, less what it already said (<see cref="ResumeFilter"/>).
     /// </summary>
-    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null, TimeProvider? time = null)
+    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null, TimeProvider? time = null, int? deadLetterLimit = null)
     {
-        var log = new JobLog(store, time) { _committed = entries.Count };
+        var log = new JobLog(store, time, deadLetterLimit) { _committed = entries.Count };
         var events = new List<PipelineEvent>(entries.Count);
         foreach (var entry in entries)
         {
@@ -273,7 +273,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     {
         lock (_lock)
         {
-            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, [.. _deadLetters], _set);
+            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, _deadLetters.Snapshot(), _set);
         }
     }
 
@@ -290,11 +290,8 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
             case StageProgress p:
                 _stages = p.Stages;
                 break;
-            case ItemShed shed:
-                _deadLetters.Add(new DeadLetter(shed.Stage, "shed", shed.Reason, shed.Item, null, shed.At));
-                break;
-            case ItemFailed failed:
-                _deadLetters.Add(new DeadLetter(failed.Stage, "failed", failed.Reason, failed.Item, failed.Detail, failed.At));
+            case ItemShed or ItemFailed:
+                _deadLetters.Publish(e);
                 break;
             case SetCompleted completed:
                 _set = completed.Set;

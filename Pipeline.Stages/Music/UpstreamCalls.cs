@@ -33,7 +33,7 @@ internal sealed class UpstreamCalls
             .. UpstreamException.Reasons,
             "circuit_open",
             "error",
-            .. Enum.GetValues<ThrottleRejectionReason>().Where(r => r != ThrottleRejectionReason.None).Select(Reason),
+            .. Enum.GetValues<ThrottleRejectionReason>().Where(r => r != ThrottleRejectionReason.None).Select(ThrottleRejectedException.ItemReasonOf),
         ];
         foreach (var (stage, upstream) in Known)
         {
@@ -74,14 +74,11 @@ internal sealed class UpstreamCalls
         var reason = failure switch
         {
             UpstreamException u => u.Reason,
-            ThrottleRejectedException t => Reason(t.Reason),
+            ThrottleRejectedException t => t.ItemReason,
             Polly.CircuitBreaker.BrokenCircuitException => "circuit_open",
             _ => "error",
         };
         _metrics.Failed(stage, upstream, reason);
         job.Events.Publish(new ItemFailed(job.Id, _time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
     }
-
-    private static string Reason(ThrottleRejectionReason reason) =>
-        reason == ThrottleRejectionReason.BudgetExhausted ? "budget_exhausted" : "throttle_" + reason.ToTag();
 }

@@ -27,7 +27,7 @@ public sealed class JobContext : IDisposable
         _cancellation = new CancellationTokenSource(timeout, time);
         Budget = new JobBudget(callBudget);
         DeadLetters = new DeadLetterList(deadLetterCapacity);
-        Events = events;
+        Events = new JobEventDispatcher([DeadLetters, events]);
     }
 
     /// <summary>The job's id.</summary>
@@ -48,7 +48,7 @@ public sealed class JobContext : IDisposable
     /// <summary>Items shed or failed, kept up to a bound.</summary>
     public DeadLetterList DeadLetters { get; }
 
-    /// <summary>Where the job's events go.</summary>
+    /// <summary>Where the job's events go: its dead-letter list, then the sink it was started with.</summary>
     public IPipelineEventSink Events { get; }
 
     /// <summary>True once the job is cancelled, ended or past its deadline: its items do no more work.</summary>

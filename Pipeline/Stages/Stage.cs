@@ -310,7 +310,6 @@ public abstract class Stage<TIn> : IStageGauges
             var at = job.Now();
             var what = Describe(item.Value);
             reason ??= outcome.ToTag();
-            job.DeadLetters.Add(new DeadLetter(Name, outcome.ToTag(), reason, what, detail, at));
             job.Events.Publish(new ItemFailed(job.Id, at, Name, reason, detail, what));
         }
     }
@@ -319,8 +318,8 @@ public abstract class Stage<TIn> : IStageGauges
     private protected static (ItemOutcome Outcome, string? Reason, string? Detail) Classify(Exception exception, JobContext job) => exception switch
     {
         OperationCanceledException when job.IsStopped => (ItemOutcome.Cancelled, null, null),
-        ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } e => (ItemOutcome.BudgetExhausted, e.Reason.ToTag(), e.Message),
-        ThrottleRejectedException e => (ItemOutcome.Failed, "throttle_" + e.Reason.ToTag(), e.Message),
+        ThrottleRejectedException { Reason: ThrottleRejectionReason.BudgetExhausted } e => (ItemOutcome.BudgetExhausted, e.ItemReason, e.Message),
+        ThrottleRejectedException e => (ItemOutcome.Failed, e.ItemReason, e.Message),
         ItemFailedException e => (ItemOutcome.Failed, e.Reason, e.Message),
         OperationCanceledException or TimeoutException => (ItemOutcome.Failed, "timeout", exception.Message),
         _ => (ItemOutcome.Failed, "error", exception.Message),
@@ -437,7 +436,6 @@ public abstract class Stage<TIn> : IStageGauges
         var job = item.Job;
         var at = job.Now();
         var what = Describe(item.Value);
-        job.DeadLetters.Add(new DeadLetter(Name, ItemOutcome.Shed.ToTag(), reason.ToTag(), what, null, at));
         job.Events.Publish(new ItemShed(job.Id, at, Name, reason.ToTag(), what));
         return result;
     }

@@ -23,4 +23,16 @@ public sealed class ThrottleRejectedException : Exception
 
     /// <summary>When to try again, if known.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// The reason an item that made the call fails with: <c>budget_exhausted</c> when its job's budget is spent,
+    /// otherwise <c>throttle_</c> and the refusal's tag (e.g. <c>throttle_queue_full</c>).
+    /// </summary>
+    public string ItemReason => ItemReasonOf(Reason);
+
+    /// <summary>The reason an item fails with when its call is refused for <paramref name="reason"/> (see <see cref="ItemReason"/>).</summary>
+    /// <param name="reason">Why the throttle refused.</param>
+    /// <returns>The item's reason.</returns>
+    public static string ItemReasonOf(ThrottleRejectionReason reason) =>
+        reason == ThrottleRejectionReason.BudgetExhausted ? reason.ToTag() : "throttle_" + reason.ToTag();
 }

@@ -1,3 +1,4 @@
+using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Stages;
 using Pipeline.Tests.Support;
@@ -160,5 +161,19 @@ public sealed class JobRegistryTests : IDisposable
 
         Assert.Equal(5, job.DeadLetters.TotalCount);
         Assert.Equal(["1", "2"], job.DeadLetters.Snapshot().Select(d => d.Item));
+    }
+
+    [Fact]
+    public void DeadLetters_AnItemFailedPublishedOutsideAStage_KeptWithTheStagesOutcomeVocabulary()
+    {
+        var job = _core.Jobs.Start();
+
+        // An upstream helper's refused call and a failed one, published as events: the job's one stream keeps both.
+        job.Events.Publish(new ItemFailed(job.Id, job.Now(), "enrichment", "budget_exhausted", "budget spent", "a track", "lastfm"));
+        job.Events.Publish(new ItemFailed(job.Id, job.Now(), "enrichment", "http_503", "down", "b track", "deezer"));
+        job.Events.Publish(new ItemShed(job.Id, job.Now(), "enrichment", "queue_full", "c track"));
+
+        Assert.Equal(["budget_exhausted", "failed"], job.DeadLetters.Snapshot().Select(d => d.Outcome));
+        Assert.Equal(3, job.DeadLetters.TotalCount);
     }
 }

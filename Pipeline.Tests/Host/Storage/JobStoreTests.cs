@@ -6,6 +6,7 @@ using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
+using Pipeline.Stages.Storage;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Storage;
@@ -17,7 +18,7 @@ public sealed class JobStoreTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private JobStore Open(TimeProvider? time = null, TimeSpan? flushInterval = null, FaultyFiles? files = null, Microsoft.Extensions.Logging.ILogger<JobStore>? logger = null, System.Diagnostics.Metrics.IMeterFactory? meters = null) =>
-        new(Options.Create(new StorageOptions { Directory = _data.Path, FlushInterval = flushInterval ?? TimeSpan.Zero }), time ?? TimeProvider.System, new Pipeline.Host.Telemetry.HostMetrics(meters ?? TestMeters.Create()), logger ?? NullLogger<JobStore>.Instance, files is null ? null : files.Wrap);
+        new(Options.Create(new StorageOptions { FlushInterval = flushInterval ?? TimeSpan.Zero }), Options.Create(new DataFolderOptions { Directory = _data.Path }), time ?? TimeProvider.System, new Pipeline.Host.Telemetry.HostMetrics(meters ?? TestMeters.Create()), logger ?? NullLogger<JobStore>.Instance, files is null ? null : files.Wrap);
 
     private static JobRecord Record(string id, bool ended = false, DateTimeOffset? endedAt = null) =>
         new() { Id = id, Client = "c", Prompt = "p", TrackCount = 3, Ended = ended, EndedAtTicks = endedAt?.UtcTicks ?? 0, AcceptedAtTicks = (endedAt ?? DateTimeOffset.UtcNow).UtcTicks };

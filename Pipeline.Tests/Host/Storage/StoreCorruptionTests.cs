@@ -22,7 +22,7 @@ public sealed class StoreCorruptionTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     private JobStore Open(CorruptionPolicy policy = CorruptionPolicy.Quarantine, string? directory = null) =>
-        new(Options.Create(new StorageOptions { Directory = directory ?? _data.Path, FlushInterval = TimeSpan.Zero, OnCorruption = policy }), _time, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()), _logs);
+        new(Options.Create(new StorageOptions { FlushInterval = TimeSpan.Zero }), Options.Create(new DataFolderOptions { Directory = directory ?? _data.Path, OnCorruption = policy }), _time, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()), _logs);
 
     private static async Task FillAsync(JobStore store, int jobs)
     {
