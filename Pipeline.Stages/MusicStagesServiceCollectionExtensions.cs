@@ -30,7 +30,8 @@ public static class MusicStagesServiceCollectionExtensions
         services.AddMusicUpstreams().AddLlm();
         services.AddOptions<DataFolderOptions>().BindConfiguration(DataFolderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section);
+        services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SetPipelineOptions>, SetPipelineOptionsValidator>());
         services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
         services.AddStageDefaults(AudioFeaturesWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism, o.BatchSize, o.BatchMaxWait) = (400, 8, 100, TimeSpan.FromMilliseconds(50))); // as enrichment: its batches wait in the fair throttle, not behind each other
         services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 400)); // its work waits in the throttle, whose queues are fair: workers must not run out first
@@ -54,6 +55,7 @@ public static class MusicStagesServiceCollectionExtensions
         });
         services.TryAddSingleton<UpstreamCalls>();
         services.TryAddSingleton<DeezerLookup>();
+        services.TryAddSingleton<AudioFeaturesLookup>();
         services.TryAddSingleton<JobTracks>();
         services.TryAddSingleton<SearchWork>();
         services.TryAddSingleton<AudioFeaturesWork>();

@@ -89,7 +89,7 @@ internal sealed partial class JobService(
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
         var tracks = SetIntent.Of(set).TrackCount;
         var id = JobRegistry.NewId();
-        var log = new JobLog(store, time, jobOptions.Current.DeadLetterLimit);
+        var log = new JobLog(time, store, jobOptions.Current.DeadLetterLimit);
 
         // job.accepted is the log's first entry before the job's context, the only way to publish to it, exists: no
         // stage (a cache hit answers at once) can put an event ahead of it.
@@ -145,7 +145,7 @@ internal sealed partial class JobService(
                 return null;
             }
 
-            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false, time: time, deadLetterLimit: jobOptions.Current.DeadLetterLimit), null, time));
+            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false, time, deadLetterLimit: jobOptions.Current.DeadLetterLimit), null, time));
             Retire(id);
         }
 
@@ -217,7 +217,7 @@ internal sealed partial class JobService(
             return;
         }
 
-        var log = JobLog.Restore(stored.Events, resume: true, store, time, jobOptions.Current.DeadLetterLimit);
+        var log = JobLog.Restore(stored.Events, resume: true, time, store, jobOptions.Current.DeadLetterLimit);
         using var scope = logger.BeginScope(new JobScope(record.Id));
         var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
         var context = registry.Start(log, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);

@@ -18,7 +18,7 @@ namespace Pipeline.Host.Streaming;
 /// is committed, so no client ever holds an id a crash could take back. Waiting readers are woken in waves spaced on
 /// <paramref name="time"/> (<see cref="StreamWaves"/>).
 /// </summary>
-internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = null, int? deadLetterLimit = null) : IPipelineEventSink
+internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int? deadLetterLimit = null) : IPipelineEventSink
 {
     private const int KeptBatchCapacity = 256;
 
@@ -29,7 +29,7 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     private readonly DeadLetterList _deadLetters = new(deadLetterLimit ?? new JobOptions().DeadLetterLimit); // built as the job's own, so the same after a restart
     private Pipeline.Stages.Sequencing.SetResult? _set;
     private readonly HashSet<JobLogWaiter> _waiting = [];
-    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time ?? TimeProvider.System, StreamWaves.Spacing));
+    private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time, StreamWaves.Spacing));
     private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
     private ResumeFilter? _resume;
     private bool _sealed;
@@ -45,9 +45,9 @@ internal sealed class JobLog(IJobLogStore? store = null, TimeProvider? time = nu
     /// A log read back from the store. With <paramref name="resume"/> the job runs again: its re-run's events are
     /// appended after the stored ones, less what it already said (<see cref="ResumeFilter"/>).
     /// </summary>
-    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, IJobLogStore? store = null, TimeProvider? time = null, int? deadLetterLimit = null)
+    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, TimeProvider time, IJobLogStore? store = null, int? deadLetterLimit = null)
     {
-        var log = new JobLog(store, time, deadLetterLimit) { _committed = entries.Count };
+        var log = new JobLog(time, store, deadLetterLimit) { _committed = entries.Count };
         var events = new List<PipelineEvent>(entries.Count);
         foreach (var entry in entries)
         {

@@ -10,16 +10,9 @@ namespace Pipeline.Stages.Enrichment;
 /// track, or while the endpoint answers 403/404 (closed to apps registered after Nov 2024), the join in
 /// <see cref="JobTracks"/> takes the BPM enrichment found on Deezer.
 /// </summary>
-internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls calls, JobTracks collected, TimeProvider time)
+internal sealed class AudioFeaturesWork(AudioFeaturesLookup lookup, UpstreamCalls calls, JobTracks collected)
 {
     public const string Stage = "audio-features";
-
-    /// <summary>The cache kind of a track's features, shared with search's tempo screen.</summary>
-    public const string Kind = "spotify.features";
-
-    private static readonly TimeSpan ClosedRecheck = TimeSpan.FromMinutes(10);
-
-    private long _closedUntilTicks;
 
     public async ValueTask<IReadOnlyList<ItemResult<Track>>> RunAsync(IReadOnlyList<StageItem<Track>> batch, CancellationToken cancellationToken)
     {
@@ -35,7 +28,15 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
         job.RestoreExecutionContext(); // its call's lines name this job, not the batch's others
         try
         {
-            var features = await FeaturesAsync([.. items.Select(p => p.Item.Value)], job);
+            // One call for all of this job's misses in the batch (at most 100 ids); a failed one fails each of its tracks.
+            var tracks = items.Select(p => p.Item.Value).ToDictionary(t => t.Id, StringComparer.Ordinal);
+            var features = await lookup.GetAsync([.. tracks.Keys], job, (e, ids) =>
+            {
+                foreach (var id in ids)
+                {
+                    calls.Failed(job, Stage, SpotifyClient.Lane, e, tracks[id]);
+                }
+            }, job.CancellationToken);
             foreach (var (item, i) in items)
             {
                 var track = WithFeatures(item.Value, features.GetValueOrDefault(item.Value.Id));
@@ -50,54 +51,6 @@ internal sealed class AudioFeaturesWork(SpotifyClient spotify, UpstreamCalls cal
                 results[i] = ItemResult.Fail<Track>("cancelled"); // the stage records these as cancelled
             }
         }
-    }
-
-    private async Task<Dictionary<string, AudioFeatures?>> FeaturesAsync(IReadOnlyList<Track> tracks, JobContext job)
-    {
-        var features = new Dictionary<string, AudioFeatures?>(StringComparer.Ordinal);
-        var misses = new List<Track>();
-        foreach (var track in tracks)
-        {
-            var (found, cached) = await calls.Cache.GetAsync<AudioFeatures>(Kind, track.Id, job.CancellationToken);
-            if (found)
-            {
-                features[track.Id] = cached;
-            }
-            else
-            {
-                misses.Add(track);
-            }
-        }
-
-        if (misses.Count == 0 || time.GetUtcNow().UtcTicks < Interlocked.Read(ref _closedUntilTicks))
-        {
-            return features;
-        }
-
-        try
-        {
-            // One call for all of this job's misses in the batch (at most 100 ids).
-            var fetched = await spotify.GetAudioFeaturesAsync([.. misses.Select(t => t.Id)], job, job.CancellationToken);
-            for (var i = 0; i < misses.Count; i++)
-            {
-                features[misses[i].Id] = fetched[i];
-                await calls.Cache.SetAsync(Kind, misses[i].Id, fetched[i], job.CancellationToken);
-            }
-        }
-        catch (UpstreamException e) when (e.Reason is "forbidden" or "not_found")
-        {
-            // Closed to this app: every track falls back to Deezer; ask Spotify again later, not per batch.
-            Interlocked.Exchange(ref _closedUntilTicks, (time.GetUtcNow() + ClosedRecheck).UtcTicks);
-        }
-        catch (Exception e) when (UpstreamCalls.IsFailure(e))
-        {
-            foreach (var track in misses)
-            {
-                calls.Failed(job, Stage, SpotifyClient.Lane, e, track);
-            }
-        }
-
-        return features;
     }
 
     private static Track WithFeatures(Track track, AudioFeatures? features) => features is null

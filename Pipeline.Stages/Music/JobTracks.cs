@@ -34,6 +34,9 @@ internal sealed class JobTracks(TimeProvider time)
         }
     }
 
+    /// <summary>Forgets a job that ended early, with the halves still waiting for theirs.</summary>
+    public void Forget(JobContext job) => _jobs.TryRemove(job.Id, out _);
+
     /// <summary>Spotify's features, tempo and key win; Deezer's BPM fills in where Spotify had none.</summary>
     private static Track Merge(Track features, Track enrichment) => features.Bpm is null
         ? enrichment

@@ -110,7 +110,7 @@ public sealed class SetPipeline : IAsyncDisposable
         }
         finally
         {
-            _collected.Take(job); // a job ended early: its halves still waiting are dropped
+            _collected.Forget(job); // a job ended early: its halves still waiting are dropped
         }
     }
 

@@ -1,4 +1,5 @@
 using Pipeline.Jobs;
+using Pipeline.Stages.Enrichment;
 using Pipeline.Stages.Music;
 using Pipeline.Stages.Upstreams;
 
@@ -9,7 +10,7 @@ namespace Pipeline.Stages.Search;
 /// Last.fm's tag top tracks and similar tracks and artists, and the Spotify lookup that turns a Last.fm (artist,
 /// title) into a track with an id.
 /// </summary>
-internal sealed class CandidateSources(SpotifyClient spotify, LastFmClient lastfm, UpstreamCalls calls, int pageLimit, JobContext job, SetRequest request)
+internal sealed class CandidateSources(SpotifyClient spotify, LastFmClient lastfm, AudioFeaturesLookup audioFeatures, UpstreamCalls calls, int pageLimit, JobContext job, SetRequest request)
 {
     public const int MaxOffset = 1000; // Spotify's deepest page
 
@@ -36,53 +37,12 @@ internal sealed class CandidateSources(SpotifyClient spotify, LastFmClient lastf
 
     /// <summary>
     /// The tempo of each track Spotify has features for, through the cache the audio-features stage reads (so the stage
-    /// finds them there); empty when the endpoint is closed to the app or fails.
+    /// finds them there); none while the endpoint is closed to the app or fails.
     /// </summary>
     public async Task<Dictionary<string, double>> TemposAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
-        var tempos = new Dictionary<string, double>(StringComparer.Ordinal);
-        var misses = new List<string>();
-        foreach (var id in ids)
-        {
-            var (found, cached) = await calls.Cache.GetAsync<AudioFeatures>(Enrichment.AudioFeaturesWork.Kind, id, cancellationToken);
-            if (found && cached is not null)
-            {
-                tempos[id] = cached.Tempo;
-            }
-            else if (!found)
-            {
-                misses.Add(id);
-            }
-        }
-
-        foreach (var chunk in misses.Chunk(100))
-        {
-            IReadOnlyList<AudioFeatures?> fetched;
-            try
-            {
-                fetched = await spotify.GetAudioFeaturesAsync(chunk, job, cancellationToken);
-            }
-            catch (UpstreamException e) when (e.Reason is "forbidden" or "not_found")
-            {
-                break; // closed to this app: the pool is gathered without the screen, Deezer gives the tempos later
-            }
-            catch (Exception e) when (UpstreamCalls.IsFailure(e))
-            {
-                calls.Failed(job, SearchWork.Stage, SpotifyClient.Lane, e, request);
-                break;
-            }
-
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                await calls.Cache.SetAsync(Enrichment.AudioFeaturesWork.Kind, chunk[i], fetched[i], cancellationToken);
-                if (fetched[i] is { } f)
-                {
-                    tempos[chunk[i]] = f.Tempo;
-                }
-            }
-        }
-
-        return tempos;
+        var features = await audioFeatures.GetAsync(ids, job, (e, _) => calls.Failed(job, SearchWork.Stage, SpotifyClient.Lane, e, request), cancellationToken);
+        return features.Where(f => f.Value is not null).ToDictionary(f => f.Key, f => f.Value!.Tempo, StringComparer.Ordinal);
     }
 
     /// <summary>Quotes in a value would end Spotify's quoted filter early.</summary>

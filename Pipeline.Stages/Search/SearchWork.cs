@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Pipeline.Jobs;
+using Pipeline.Stages.Enrichment;
 using Pipeline.Stages.Events;
 using Pipeline.Stages.Intent;
 using Pipeline.Stages.Music;
@@ -14,7 +15,7 @@ namespace Pipeline.Stages.Search;
 /// tracks for each style and mood tag, Spotify's genre and year filters, the free words), one version of each song.
 /// Sources are read side by side and their tracks handed on in a fixed order, so the same request gives the same pool.
 /// </summary>
-internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, UpstreamCalls calls, IOptions<UpstreamOptions> upstreams, IOptions<SetPipelineOptions> options, TimeProvider time)
+internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, AudioFeaturesLookup audioFeatures, UpstreamCalls calls, IOptions<UpstreamOptions> upstreams, IOptions<SetPipelineOptions> options, TimeProvider time)
 {
     public const string Stage = "search";
 
@@ -29,14 +30,14 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
     /// </summary>
     private const int LastFmOverGather = 3;
 
-    /// <summary>Tracks screened by tempo at once: as many as one Spotify features call reads.</summary>
+    /// <summary>Tracks whose features are read at once at most: as many as one Spotify features call reads.</summary>
     private const int ScreenBatch = 100;
 
     public async IAsyncEnumerable<Track> RunAsync(SetSearch search, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var intent = search.Intent;
         var pool = options.Value.PoolSize(intent.TrackCount);
-        var sources = new CandidateSources(spotify, lastfm, calls, upstreams.Value.Spotify.SearchLimit, job, search.Request);
+        var sources = new CandidateSources(spotify, lastfm, audioFeatures, calls, upstreams.Value.Spotify.SearchLimit, job, search.Request);
         var plan = SearchPlan.For(intent, sources, pool);
         var seen = new SeenSongs();
         var found = 0;
@@ -88,9 +89,10 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
     }
 
     /// <summary>
-    /// The feeds' tracks in the plan's order, each song once across the whole search, and whether it fits. With a tempo
-    /// asked, tracks are screened by Spotify's features (cached for the audio-features stage) in calls that grow to a
-    /// full 100. Without one, every track fits.
+    /// The feeds' tracks in the plan's order, each song once across the whole search, and whether it fits: with a tempo
+    /// asked, whether Spotify's features place it there; without one, every track fits. Features are read for every
+    /// track in calls that grow to a full 100 and cached, so the audio-features stage finds them there rather than
+    /// asking in the small batches a trickle of tracks would make.
     /// </summary>
     private static async IAsyncEnumerable<(SpotifyTrack Item, string Source, bool Fits)> GatherAsync(List<SourceFeed> feeds, SeenSongs seen, (double Low, double High)? window, CandidateSources sources, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -102,27 +104,18 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
             {
                 while (batch.Count < ScreenBatch && feed.TryRead(out var item))
                 {
-                    if (!seen.Add(item))
-                    {
-                        continue;
-                    }
-
-                    if (window is null)
-                    {
-                        yield return (item, feed.Source, true);
-                    }
-                    else
+                    if (seen.Add(item))
                     {
                         batch.Add((item, feed.Source));
                     }
                 }
 
-                // What is in goes when the sources pause, each screen at least twice the last: the round's first tracks go
+                // What is in goes when the sources pause, each call at least twice the last: the round's first tracks go
                 // on at once, and the calls soon carry a full 100.
-                if (window is { } w && batch.Count > 0 && batch.Count >= least)
+                if (batch.Count > 0 && batch.Count >= least)
                 {
                     least = Math.Min(ScreenBatch, 2 * batch.Count);
-                    foreach (var screened in await ScreenAsync(batch, w, sources, cancellationToken))
+                    foreach (var screened in await ScreenAsync(batch, window, sources, cancellationToken))
                     {
                         yield return screened;
                     }
@@ -132,19 +125,16 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Ups
             }
         }
 
-        if (window is { } rest && batch.Count > 0)
+        foreach (var screened in batch.Count > 0 ? await ScreenAsync(batch, window, sources, cancellationToken) : [])
         {
-            foreach (var screened in await ScreenAsync(batch, rest, sources, cancellationToken))
-            {
-                yield return screened;
-            }
+            yield return screened;
         }
     }
 
-    private static async Task<IEnumerable<(SpotifyTrack Item, string Source, bool Fits)>> ScreenAsync(List<(SpotifyTrack Item, string Source)> batch, (double Low, double High) window, CandidateSources sources, CancellationToken cancellationToken)
+    private static async Task<IEnumerable<(SpotifyTrack Item, string Source, bool Fits)>> ScreenAsync(List<(SpotifyTrack Item, string Source)> batch, (double Low, double High)? window, CandidateSources sources, CancellationToken cancellationToken)
     {
         var tempos = await sources.TemposAsync([.. batch.Select(g => g.Item.Id)], cancellationToken);
-        return [.. batch.Select(g => (g.Item, g.Source, tempos.TryGetValue(g.Item.Id, out var bpm) && Fits(bpm, window)))];
+        return [.. batch.Select(g => (g.Item, g.Source, window is not { } w || (tempos.TryGetValue(g.Item.Id, out var bpm) && Fits(bpm, w))))];
     }
 
     private static int Wanted(PlannedSource planned, int round, int missing, int sources, bool screen)

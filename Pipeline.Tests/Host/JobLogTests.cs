@@ -13,7 +13,7 @@ public sealed class JobLogTests
 
     private static JobLog LogWith(int deltas, int progress)
     {
-        var log = new JobLog();
+        var log = new JobLog(TimeProvider.System);
         log.Publish(new JobAccepted("j", At, "p", 3));
         for (var i = 0; i < progress; i++)
         {
@@ -166,7 +166,7 @@ public sealed class JobLogTests
     public async Task Publish_ManyReadersWaiting_WokenAWaveAtATimeTheWavesSpacedOnTheClock()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(At);
-        var log = new JobLog(time: time);
+        var log = new JobLog(time);
         log.Publish(new JobAccepted("j", At, "p", 3));
         var readers = Enumerable.Range(0, 150).Select(_ => log.ReadAsync(1, CancellationToken.None).GetAsyncEnumerator()).ToList();
         var next = readers.Select(r => r.MoveNextAsync().AsTask()).ToList();
@@ -193,7 +193,7 @@ public sealed class JobLogTests
 
     private static JobLog Interrupted()
     {
-        var log = new JobLog();
+        var log = new JobLog(TimeProvider.System);
         log.Publish(new JobAccepted("j", At, "p", 2));
         log.Publish(new TrackFound("j", At, Song("a", 1)));
         log.Publish(new TrackEnriched("j", At, Song("a", 1) with { Bpm = 124 }));
@@ -220,7 +220,7 @@ public sealed class JobLogTests
     [Fact]
     public async Task Restore_ResumedRun_RepeatsNothingAndTheTextJoinsUp()
     {
-        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true);
+        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true, TimeProvider.System);
         var diverged = false;
         resumed.Diverged = () => diverged = true;
 
@@ -246,7 +246,7 @@ public sealed class JobLogTests
     [Fact]
     public async Task Restore_ResumedTextDeparts_ReportsDivergedAndLogsNoneOfIt()
     {
-        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true);
+        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true, TimeProvider.System);
         var diverged = 0;
         resumed.Diverged = () => diverged++;
 

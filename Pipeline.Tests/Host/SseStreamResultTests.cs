@@ -72,7 +72,7 @@ public sealed class SseStreamResultTests
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         var options = FixedOptions.Of(new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(3) });
         using var heartbeat = new SseHeartbeat(options, time);
-        var log = new JobLog();
+        var log = new JobLog(TimeProvider.System);
         var body = new MemoryStream();
         var writing = new SseStreamResult(log.ReadAsync(0, CancellationToken.None), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()))
             .ExecuteAsync(new DefaultHttpContext { Response = { Body = body } });
@@ -97,7 +97,7 @@ public sealed class SseStreamResultTests
     [Fact]
     public async Task ExecuteAsync_ReplayOfManyEvents_WrittenInOneFlushWithTheRetryHintOnTheFirst()
     {
-        var log = new JobLog();
+        var log = new JobLog(TimeProvider.System);
         for (var i = 0; i < 50; i++)
         {
             log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
@@ -135,7 +135,7 @@ public sealed class SseStreamResultTests
     [Fact]
     public async Task ExecuteAsync_ReplayReady_TheHeadersGoWithItInOneSend()
     {
-        var log = new JobLog();
+        var log = new JobLog(TimeProvider.System);
         log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
         log.Publish(new JobEnded("j", CoreHarness.Epoch, JobOutcome.Completed, null));
         var body = new WholeWritesOnly();

@@ -19,6 +19,9 @@ public sealed class StartupTests : IDisposable
     [InlineData("Pipeline:Streaming:Retry", "-00:00:01", "Retry")]
     [InlineData("Pipeline:Streaming:DisconnectGrace", "-00:00:01", "DisconnectGrace")]
     [InlineData("Pipeline:Storage:DrainTimeout", "01:00:00", "DrainTimeout")]
+    [InlineData("Pipeline:Storage:Directory", "", "Directory")]
+    [InlineData("Pipeline:Music:MaxPool", "10", "Pipeline:Music:MaxPool = 10 must be from MinPool (40) to 1000")]
+    [InlineData("Pipeline:Music:PoolFactor", "0.5", "Pipeline:Music:PoolFactor = 0.5 must be from 1 to 20")]
     public async Task InvalidSetting_ExitsNonZeroNamingIt(string key, string value, string named)
     {
         var exited = await Assert.ThrowsAsync<ChildHost.ExitedException>(async () =>

@@ -69,7 +69,7 @@ public sealed class JobStoreTests : IDisposable
             files.Fill();
         }
 
-        var log = new JobLog(store, time);
+        var log = new JobLog(time, store);
         log.Publish(new JobAccepted("job0", CoreHarness.Epoch, "p", 3));
         for (var i = 0; i < 40; i++)
         {
@@ -117,7 +117,7 @@ public sealed class JobStoreTests : IDisposable
             for (var j = 0; j < 2; j++)
             {
                 store.Save(Record($"job{j}"));
-                running[j] = new JobLog(store);
+                running[j] = new JobLog(TimeProvider.System, store);
                 running[j].Publish(new JobAccepted($"job{j}", CoreHarness.Epoch, "p", 3));
                 for (var i = 0; i < 250; i++)
                 {
@@ -147,7 +147,7 @@ public sealed class JobStoreTests : IDisposable
     {
         await using (var store = Open(flushInterval: TimeSpan.FromSeconds(10)))
         {
-            var log = new JobLog(store);
+            var log = new JobLog(TimeProvider.System, store);
             for (var i = 0; i < 250; i++)
             {
                 log.Publish(new LlmDelta("job", CoreHarness.Epoch, $"{i} "));
@@ -168,7 +168,7 @@ public sealed class JobStoreTests : IDisposable
     {
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         await using var store = Open(time, flushInterval: TimeSpan.FromMilliseconds(250));
-        var log = new JobLog(store);
+        var log = new JobLog(TimeProvider.System, store);
 
         for (var i = 0; i < 10; i++)
         {
@@ -197,7 +197,7 @@ public sealed class JobStoreTests : IDisposable
             for (var j = 0; j < Jobs; j++)
             {
                 store.Save(Record($"job{j}"));
-                logs[j] = new JobLog(store);
+                logs[j] = new JobLog(TimeProvider.System, store);
             }
 
             var writers = Enumerable.Range(0, Jobs).Select(j => Task.Run(() =>
@@ -245,7 +245,7 @@ public sealed class JobStoreTests : IDisposable
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         await using var store = Open(time);
         store.Save(Record("old", ended: true, endedAt: CoreHarness.Epoch));
-        var log = new JobLog(store);
+        var log = new JobLog(TimeProvider.System, store);
         log.Publish(new JobEnded("old", CoreHarness.Epoch, JobOutcome.Completed, null));
         await store.FlushAsync().Within();
 

@@ -29,7 +29,7 @@ public sealed class StoreCorruptionTests : IDisposable
         for (var j = 0; j < jobs; j++)
         {
             store.Save(new JobRecord { Id = $"job{j}", Client = "c", Prompt = "p", TrackCount = 3, AcceptedAtTicks = CoreHarness.Epoch.UtcTicks });
-            var log = new JobLog(store);
+            var log = new JobLog(TimeProvider.System, store);
             for (var i = 0; i < 200; i++)
             {
                 log.Publish(new LlmDelta($"job{j}", CoreHarness.Epoch, new string('x', 200)));

@@ -1,7 +1,10 @@
 using Pipeline.Events;
 using Pipeline.Jobs;
+using Pipeline.Stages;
+using Pipeline.Stages.Enrichment;
 using Pipeline.Stages.Events;
 using Pipeline.Stages.Music;
+using Pipeline.Stages.Upstreams;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Stages.Music;
@@ -98,25 +101,27 @@ public sealed class SetPipelineTests
     }
 
     [Fact]
-    public async Task RunAsync_TwoJobsInOneFeaturesBatch_TheirCallsGoOutSideBySide()
+    public async Task AudioFeatures_TwoJobsInOneBatch_TheirCallsGoOutSideBySide()
     {
+        // Search reads the features of the tracks it finds; the stage asks for those it could not, a call per job.
         await using var upstreams = await UpstreamHarness.StartAsync(
             new Dictionary<string, string?> { ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:00.500", ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:00.500" },
-            new Dictionary<string, string?>(Throttle20)
-            {
-                ["Pipeline:Music:MinPool"] = "6", // pools of the set's size: both fit one batch
-                ["Pipeline:Music:PoolFactor"] = "1",
-                ["Pipeline:Stages:audio-features:MaxDegreeOfParallelism"] = "1",
-                ["Pipeline:Stages:audio-features:BatchMaxWait"] = "00:00:05", // both jobs' tracks in one batch, however far apart the searches land
-            });
+            Throttle20);
+        var spotify = upstreams.Get<SpotifyClient>();
+        var jobs = new[] { upstreams.Jobs.Start(new RecordingSink()), upstreams.Jobs.Start(new RecordingSink()) };
+        var batch = new List<StageItem<Track>>();
+        foreach (var (job, query) in jobs.Zip(["house", "folk"]))
+        {
+            var page = await spotify.SearchTracksAsync(query, 6, 0, job, CancellationToken.None).Within();
+            batch.AddRange(page.Items.Select((t, i) => new StageItem<Track>(job, new Track(t.Id, t.Name, t.Artists, t.Album, t.ReleaseDate, t.DurationMs, t.Isrc, i + 1))));
+        }
 
-        var outcomes = await Task.WhenAll(
-            RunAsync(upstreams, new SetRequest("deep house for a sunset", TrackCount: 6)),
-            RunAsync(upstreams, new SetRequest("melancholic indie folk", TrackCount: 6)));
+        var results = await upstreams.Get<AudioFeaturesWork>().RunAsync([.. batch.OrderBy(i => i.Value.Index)], CancellationToken.None).AsTask().Within();
 
-        Assert.All(outcomes, o => Assert.Equal(JobOutcome.Completed, o.Outcome));
+        Assert.Equal(12, results.Count);
+        Assert.All(results, r => Assert.Equal("spotify", r.Value!.BpmSource));
         var features = upstreams.Requests("spotify").Where(r => r.Path.Contains("/audio-features", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, features.Count); // one batch, one call per job
+        Assert.Equal(2, features.Count); // one call per job
         Assert.Equal(2, MaxOverlap(features)); // each job's call waits its own turn, not behind the other's
     }
 
@@ -148,7 +153,7 @@ public sealed class SetPipelineTests
             ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:00.050",
             ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:00.050",
         };
-        await using var upstreams = await UpstreamHarness.StartAsync(sandboxSettings: pageLatency, settings: Throttle20);
+        await using var upstreams = await UpstreamHarness.StartAsync(sandboxSettings: pageLatency); // unthrottled: a 160-track pool in seconds
 
         var (_, sink) = await RunAsync(upstreams, new SetRequest("deep house for a sunset", TrackCount: 40));
 
