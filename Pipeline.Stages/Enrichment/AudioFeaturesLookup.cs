@@ -14,7 +14,8 @@ internal sealed class AudioFeaturesLookup(SpotifyClient spotify, UpstreamCalls c
     /// <summary>The cache kind of a track's features.</summary>
     public const string Kind = "spotify.features";
 
-    private const int IdsPerCall = 100;
+    /// <summary>Ids one call reads at most (Spotify's limit).</summary>
+    public const int IdsPerCall = 100;
     private static readonly TimeSpan ClosedRecheck = TimeSpan.FromMinutes(10);
 
     private long _closedUntilTicks;

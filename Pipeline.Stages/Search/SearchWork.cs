@@ -30,9 +30,6 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Aud
     /// </summary>
     private const int LastFmOverGather = 3;
 
-    /// <summary>Tracks whose features are read at once at most: as many as one Spotify features call reads.</summary>
-    private const int ScreenBatch = 100;
-
     public async IAsyncEnumerable<Track> RunAsync(SetSearch search, JobContext job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var intent = search.Intent;
@@ -96,13 +93,13 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Aud
     /// </summary>
     private static async IAsyncEnumerable<(SpotifyTrack Item, string Source, bool Fits)> GatherAsync(List<SourceFeed> feeds, SeenSongs seen, (double Low, double High)? window, CandidateSources sources, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var batch = new List<(SpotifyTrack Item, string Source)>(ScreenBatch);
+        var batch = new List<(SpotifyTrack Item, string Source)>(AudioFeaturesLookup.IdsPerCall);
         var least = 1;
         foreach (var feed in feeds)
         {
             while (await feed.WaitToReadAsync(cancellationToken))
             {
-                while (batch.Count < ScreenBatch && feed.TryRead(out var item))
+                while (batch.Count < AudioFeaturesLookup.IdsPerCall && feed.TryRead(out var item))
                 {
                     if (seen.Add(item))
                     {
@@ -114,7 +111,7 @@ internal sealed class SearchWork(SpotifyClient spotify, LastFmClient lastfm, Aud
                 // on at once, and the calls soon carry a full 100.
                 if (batch.Count > 0 && batch.Count >= least)
                 {
-                    least = Math.Min(ScreenBatch, 2 * batch.Count);
+                    least = Math.Min(AudioFeaturesLookup.IdsPerCall, 2 * batch.Count);
                     foreach (var screened in await ScreenAsync(batch, window, sources, cancellationToken))
                     {
                         yield return screened;
