@@ -1,3 +1,6 @@
+using Pipeline.Host;
+using Pipeline.Sandbox;
+using Pipeline.Stages;
 using Pipeline.Tests.Support;
 using Snapshooter.Xunit;
 
@@ -9,4 +12,16 @@ public sealed class PublicApiTests
     [Fact]
     public void Core_PublicSurface_MatchesSnapshot() =>
         Snapshot.Match(PublicApi.Lines(typeof(PipelineServiceCollectionExtensions).Assembly));
+
+    [Fact]
+    public void Stages_PublicSurface_MatchesSnapshot() =>
+        Snapshot.Match(PublicApi.Lines(typeof(MusicStagesServiceCollectionExtensions).Assembly));
+
+    [Fact]
+    public void Host_PublicSurface_MatchesSnapshot() =>
+        Snapshot.Match(PublicApi.Lines(typeof(PipelineHostBuilderExtensions).Assembly));
+
+    [Fact]
+    public void Sandbox_PublicSurface_MatchesSnapshot() =>
+        Snapshot.Match(PublicApi.Lines(typeof(SandboxEndpointRouteBuilderExtensions).Assembly));
 }
