@@ -8,12 +8,13 @@ namespace Pipeline.Sandbox;
 /// <summary>Registers the offline sandbox.</summary>
 public static class SandboxServiceCollectionExtensions
 {
-    /// <summary>Adds the sandbox's fake upstreams, its catalog (loaded once, on first use) and its search, and its request log.</summary>
+    /// <summary>Adds the sandbox's fake upstreams, its catalog (loaded once, on first use) and its search, its request log, and its options (<c>Pipeline:Sandbox</c>, validated at start).</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddSandbox(this IServiceCollection services)
     {
-        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
+        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
         services.AddReloadableOptions<SandboxOptions>(SandboxOptions.Section);
         services.AddSingleton(_ => MusicCatalog.Shipped);
         services.AddSingleton<CatalogSearch>();

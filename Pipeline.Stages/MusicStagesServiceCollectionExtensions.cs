@@ -20,16 +20,19 @@ public static class MusicStagesServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the upstream clients, the model seam, the LiteDB answer cache and <see cref="SetPipeline"/>, with stage
-    /// defaults (audio-features batches 100 ids within 50 ms; enrichment works 16 tracks at once) that
-    /// <c>Pipeline:Stages:{name}</c> overrides. Needs <c>AddPipelineCore()</c>.
+    /// defaults (audio-features batches 100 ids within 50 ms; enrichment works 400 tracks at once) that
+    /// <c>Pipeline:Stages:{name}</c> overrides, and the data folder, cache and pipeline options, validated at start.
+    /// Needs <c>AddPipelineCore()</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddMusicStages(this IServiceCollection services)
     {
         services.AddMusicUpstreams().AddLlm();
-        services.AddOptions<DataFolderOptions>().BindConfiguration(DataFolderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DataFolderOptions>().BindConfiguration(DataFolderOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DataFolderOptions>, DataFolderOptionsValidator>());
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
         services.AddOptions<SetPipelineOptions>().BindConfiguration(SetPipelineOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SetPipelineOptions>, SetPipelineOptionsValidator>());
         services.AddStageDefaults(SearchWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
@@ -37,6 +40,7 @@ public static class MusicStagesServiceCollectionExtensions
         services.AddStageDefaults(EnrichmentWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (400, 400)); // its work waits in the throttle, whose queues are fair: workers must not run out first
         services.AddStageDefaults(SequencingWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 2)); // a 200-track pool takes milliseconds
         services.AddStageDefaults(LlmWork.Stage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 4));
+        services.AddStageDefaults(SetPipeline.SetStage, o => (o.Capacity, o.MaxDegreeOfParallelism) = (64, 1)); // publishing a set takes microseconds
 
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<SetMetrics>();

@@ -1,15 +1,16 @@
 using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
+using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Stages.Music;
 
 namespace Pipeline.Host.Jobs;
 
 /// <summary>
-/// A job this host knows: its stored record, its log and, while it runs in this process, its context. A job read
-/// back from the store after it ended has no context.
+/// A job this host knows: its stored record, its log, the view its events build and, while it runs in this process,
+/// its context. A job read back from the store after it ended has no context.
 /// </summary>
-internal sealed class HostedJob(JobRecord record, JobLog log, JobContext? context, TimeProvider time)
+internal sealed class HostedJob(JobRecord record, JobLog log, SetJobView view, JobContext? context, TimeProvider time)
 {
     private readonly Lock _subscribers = new();
     private int _listening;
@@ -20,6 +21,9 @@ internal sealed class HostedJob(JobRecord record, JobLog log, JobContext? contex
     public JobRecord Record { get; } = record;
 
     public JobLog Log { get; } = log;
+
+    /// <summary>The set as the job's logged events tell it.</summary>
+    public SetJobView View { get; } = view;
 
     public JobContext? Context { get; } = context;
 

@@ -23,7 +23,7 @@ public static class JobEndpointRouteBuilderExtensions
         var jobs = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
         jobs.MapPost("/", Start).WithName("StartJob")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(admission.MaxBodyBytes))
-            .RequireRateLimiting(JobApiServiceCollectionExtensions.StartJobPolicy)
+            .RequireRateLimiting(Security.SecurityServiceCollectionExtensions.StartJobPolicy)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -132,7 +132,7 @@ public static class JobEndpointRouteBuilderExtensions
             return NotFound(id);
         }
 
-        if (job.Log.View().Set is not { } set)
+        if (job.View.Snapshot().Set is not { } set)
         {
             return TypedResults.Problem(
                 job.Log.Ended is null ? "The set is not decided yet: it comes with the job's set.completed event." : "The job ended without a set.",

@@ -89,7 +89,8 @@ internal sealed partial class JobService(
         var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
         var tracks = SetIntent.Of(set).TrackCount;
         var id = JobRegistry.NewId();
-        var log = new JobLog(time, store, jobOptions.Current.DeadLetterLimit);
+        var view = new SetJobView(jobOptions.Current.DeadLetterLimit);
+        var log = new JobLog(time, JobEventTypes.All, view, store, options.Current.LagBound, () => EndRunning(id, "storage_unavailable"));
 
         // job.accepted is the log's first entry before the job's context, the only way to publish to it, exists: no
         // stage (a cache hit answers at once) can put an event ahead of it.
@@ -112,7 +113,7 @@ internal sealed partial class JobService(
         };
         store.Save(record);
         LogAccepted(logger, record.Id, tracks, record.Detached);
-        return new Admission(Run(record, log, context));
+        return new Admission(Run(record, log, view, context));
     }
 
     /// <summary>
@@ -145,7 +146,12 @@ internal sealed partial class JobService(
                 return null;
             }
 
-            job = _jobs.GetOrAdd(id, _ => new HostedJob(stored.Record, JobLog.Restore(stored.Events, resume: false, time, deadLetterLimit: jobOptions.Current.DeadLetterLimit), null, time));
+            job = _jobs.GetOrAdd(id, _ =>
+            {
+                var view = new SetJobView(jobOptions.Current.DeadLetterLimit);
+                var log = JobLog.Restore(stored.Events, LoggedEvents.ReadAll(stored.Events, JobEventTypes.All), time, JobEventTypes.All, view);
+                return new HostedJob(stored.Record, log, view, null, time);
+            });
             Retire(id);
         }
 
@@ -209,7 +215,7 @@ internal sealed partial class JobService(
     private void Resume(StoredJob stored)
     {
         var record = stored.Record;
-        var ended = stored.Events.Count > 0 && LoggedEvents.Types.IsTerminal(stored.Events[^1].Type);
+        var ended = stored.Events.Count > 0 && JobEventTypes.All.IsTerminal(stored.Events[^1].Type);
         if (ended)
         {
             record.Ended = true; // its terminal event made it to the file before the record did
@@ -217,23 +223,31 @@ internal sealed partial class JobService(
             return;
         }
 
-        var log = JobLog.Restore(stored.Events, resume: true, time, store, jobOptions.Current.DeadLetterLimit);
+        var events = LoggedEvents.ReadAll(stored.Events, JobEventTypes.All);
+        var view = new SetJobView(jobOptions.Current.DeadLetterLimit);
+        var log = JobLog.Restore(stored.Events, events, time, JobEventTypes.All, view, store, options.Current.LagBound, () => EndRunning(record.Id, "storage_unavailable"));
         using var scope = logger.BeginScope(new JobScope(record.Id));
         var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
-        var context = registry.Start(log, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        var rerun = new ResumeFilter(events, log, () => EndRunning(record.Id, "interrupted")); // the re-run says nothing twice
+        var context = registry.Start(rerun, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         Interlocked.Increment(ref _admitted);
-        var job = Run(record, log, context);
+        var job = Run(record, log, view, context);
         LogResumed(logger, record.Id, stored.Events.Count);
         job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
     }
 
-    private HostedJob Run(JobRecord record, JobLog log, JobContext context)
+    /// <summary>Ends a job running here as failed, e.g. when its events can be kept no further.</summary>
+    private void EndRunning(string id, string reason)
     {
-        var job = new HostedJob(record, log, context, time);
-        log.BeforeTerminal = () => new StageProgress(context.Id, time.GetUtcNow(), context.GetStageCounts()); // final counts
-        log.Diverged = () => registry.End(context, JobOutcome.Failed, "interrupted");
-        log.UnkeptBound = options.Current.LagBound;
-        log.Unkept = () => registry.End(context, JobOutcome.Failed, "storage_unavailable"); // its events wait in memory no further
+        if (registry.TryGet(id, out var context))
+        {
+            registry.End(context, JobOutcome.Failed, reason);
+        }
+    }
+
+    private HostedJob Run(JobRecord record, JobLog log, SetJobView view, JobContext context)
+    {
+        var job = new HostedJob(record, log, view, context, time);
         _jobs[record.Id] = job;
         job.Run = Task.Run(() => RunAsync(job));
         return job;

@@ -35,7 +35,7 @@ public sealed record JobSnapshot(
     internal static JobSnapshot Of(HostedJob job)
     {
         var context = job.Context;
-        var view = job.Log.View();
+        var view = job.View.Snapshot();
         var ended = job.Log.Ended;
         return new JobSnapshot(
             job.Id,

@@ -9,6 +9,6 @@ public sealed class AuthOptions
     /// <summary>Tokens by client name. None: the API is open and the host listens on loopback only.</summary>
     public Dictionary<string, string> Tokens { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>True when at least one token is set.</summary>
-    public bool Enabled => Tokens.Values.Any(t => !string.IsNullOrEmpty(t));
+    /// <summary>True when at least one token is set (an empty entry is refused at start).</summary>
+    public bool Enabled => Tokens.Count > 0;
 }

@@ -6,7 +6,9 @@ namespace Pipeline.Host.Security;
 
 /// <summary>
 /// Requires one of the configured bearer tokens on the API (when any is configured) and records which client called.
-/// Tokens are compared in constant time over their SHA-256 digests, so neither content nor length leaks.
+/// The header is read exactly as RFC 6750 writes it: the scheme in any case, one space, the token as sent (never
+/// trimmed, never blank). Tokens are compared in constant time over their SHA-256 digests, so neither content nor
+/// length leaks.
 /// </summary>
 internal sealed class BearerTokenFilter(IOptions<AuthOptions> options) : IEndpointFilter
 {
@@ -28,7 +30,8 @@ internal sealed class BearerTokenFilter(IOptions<AuthOptions> options) : IEndpoi
         }
 
         var header = http.Request.Headers.Authorization.ToString();
-        var presented = header.StartsWith("Bearer ", StringComparison.Ordinal) ? SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim())) : null;
+        var sent = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..] : "";
+        var presented = sent.Length > 0 && !sent.Any(char.IsWhiteSpace) ? SHA256.HashData(Encoding.UTF8.GetBytes(sent)) : null;
         string? client = null;
         foreach (var (name, token) in auth.Tokens)
         {

@@ -80,8 +80,8 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
 
     /// <summary>Queues one event of a job's log, to be written with the next batch.</summary>
-    public void Append(string jobId, JobLogEntry entry, JobLog log) =>
-        Enqueue(new Operation(OperationKind.Append, jobId, Entry: entry, Log: log));
+    public void Append(string jobId, JobLogEntry entry, IJobLogCommits commits) =>
+        Enqueue(new Operation(OperationKind.Append, jobId, Entry: entry, Commits: commits));
 
     /// <summary>A job with its whole log, or null.</summary>
     public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken = default) =>
@@ -185,45 +185,24 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Opens the file and reads every job and event back: a file that does not open or read is damaged, and is moved
-    /// aside (with its log) for a fresh one, or refused, as <see cref="DataFolderOptions.OnCorruption"/> says. Never a
-    /// silently empty store.
-    /// </summary>
+    /// <summary>Opens the file and reads every job and event back; a damaged one is moved aside or refused (<see cref="LiteDbFile.OpenChecked"/>).</summary>
     private void OpenChecked()
     {
-        var readable = 0;
-        try
+        if (LiteDbFile.OpenChecked(_path, _onCorruption, _time.GetUtcNow(), "job store", "jobs", Open, ReadAll, Close) is { } damaged)
         {
-            if (File.Exists(_path) && LiteDbFile.HeaderMissing(_path) is { } missing)
-            {
-                throw new InvalidDataException(missing); // LiteDB would silently write a new store over it
-            }
+            _metrics.StoreQuarantined();
+            LogQuarantined(_logger, _path, damaged.Reason, damaged.Readable, damaged.MovedTo);
+        }
 
-            Open();
+        void ReadAll(Action counted)
+        {
             foreach (var _ in _jobs.FindAll())
             {
-                readable++; // counted one by one: a damaged page stops the count where it lies
+                counted();
             }
 
             _ = _events.FindAll().Sum(run => run.Events.Count);
-            return;
         }
-        catch (Exception e) when (LiteDbFile.IsDamage(e))
-        {
-            Close();
-            var reason = e.Message;
-            if (_onCorruption == CorruptionPolicy.Fail)
-            {
-                throw new InvalidOperationException($"The job store {_path} is damaged ({reason}); {readable} jobs could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
-            }
-
-            var quarantine = LiteDbFile.Quarantine(_path, _logPath, _time.GetUtcNow());
-            _metrics.StoreQuarantined();
-            LogQuarantined(_logger, _path, reason, readable, quarantine);
-        }
-
-        Open();
     }
 
     /// <summary>Opens the file again after a failure (closing what is left of it first) or a give-up.</summary>
@@ -409,7 +388,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             LogRecovered(_logger, was);
         }
 
-        foreach (var append in settled.SelectMany(b => b.Operations).Where(o => o.Log is not null).GroupBy(o => o.Log!))
+        foreach (var append in settled.SelectMany(b => b.Operations).Where(o => o.Commits is not null).GroupBy(o => o.Commits!))
         {
             append.Key.Committed(append.Max(o => o.Entry!.Seq));
         }
@@ -500,7 +479,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             _metrics.Stored(operations.Count(o => o.Entry is not null), _time.GetElapsedTime(started));
             if (due)
             {
-                _purgeDue = _time.GetUtcNow().AddMinutes(10);
+                _purgeDue = _time.GetUtcNow() + LiteDbFile.PurgeInterval;
             }
 
             return purge || operations.Any(o => o.Kind is OperationKind.Save or OperationKind.Append);
@@ -568,7 +547,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         string JobId,
         JobRecord? Record = null,
         JobLogEntry? Entry = null,
-        JobLog? Log = null,
+        IJobLogCommits? Commits = null,
         TaskCompletionSource<IReadOnlyList<StoredJob>>? Done = null,
         long Drain = 0,
         Exception? Error = null,

@@ -1,65 +1,63 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Events;
-using Pipeline.Jobs;
-using Pipeline.Stages.Events;
-using Pipeline.Stages.Music;
 
 namespace Pipeline.Host.Streaming;
 
 /// <summary>
-/// One job's event log and live view: every event gets the next sequence number (from 1, no gaps) and is
-/// serialized once as <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow
-/// live appends with no gap and no duplicate. Nothing is appended after the terminal event, or after the log is
-/// sealed for a restart. With a <paramref name="store"/>, each entry is handed to it in order and readers see it once it
-/// is committed, so no client ever holds an id a crash could take back. Waiting readers are woken in waves spaced on
-/// <paramref name="time"/> (<see cref="StreamWaves"/>).
+/// One job's event log: every event gets the next sequence number (from 1, no gaps) and is serialized once as
+/// <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow live appends with no
+/// gap and no duplicate. Nothing is appended after the terminal event, or after the log is sealed for a restart. Every
+/// event logged (and every one restored) is shown, in the log's order, to the job's <paramref name="view"/>. With a
+/// <paramref name="store"/>, each entry is handed to it in order and readers see it once it is committed, so no client
+/// ever holds an id a crash could take back; when more than <paramref name="unkeptBound"/> entries wait for a store that
+/// cannot write, <paramref name="unkept"/> is called once (the job is ended rather than holding ever more in memory).
+/// Waiting readers are woken in waves spaced on <paramref name="time"/> (<see cref="StreamWaves"/>); a reader that falls
+/// behind gets its batches merged as <paramref name="types"/> says (<see cref="LagCoalescer"/>).
 /// </summary>
-internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int? deadLetterLimit = null) : IPipelineEventSink
+internal sealed class JobLog(
+    TimeProvider time,
+    PipelineEventTypes types,
+    IPipelineEventSink? view = null,
+    IJobLogStore? store = null,
+    int unkeptBound = int.MaxValue,
+    Action? unkept = null) : IPipelineEventSink, IJobLogCommits
 {
     private const int KeptBatchCapacity = 256;
 
     private readonly Lock _lock = new();
     private readonly List<JobLogEntry> _entries = [];
-    private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
-    private readonly StringBuilder _llmText = new();
-    private readonly DeadLetterList _deadLetters = new(deadLetterLimit ?? new JobOptions().DeadLetterLimit); // built as the job's own, so the same after a restart
-    private Pipeline.Stages.Sequencing.SetResult? _set;
     private readonly HashSet<JobLogWaiter> _waiting = [];
     private readonly WaveDispatcher<JobLogWaiter> _wakeups = new(static w => w.WakeHere(), queueNext: WaveDispatcher<JobLogWaiter>.Spaced(time, StreamWaves.Spacing));
-    private IReadOnlyDictionary<string, StageCounts> _stages = new Dictionary<string, StageCounts>();
-    private ResumeFilter? _resume;
     private bool _sealed;
     private bool _unkept;
     private int _committed;
 
     public JobEnded? Ended { get; private set; }
 
-    /// <summary>Called once when a resumed job's new text departs from what it had already streamed.</summary>
-    public Action? Diverged { get; set; }
-
     /// <summary>
-    /// A log read back from the store. With <paramref name="resume"/> the job runs again: its re-run's events are
-    /// appended after the stored ones, less what it already said (<see cref="ResumeFilter"/>).
+    /// A log read back from the store: its <paramref name="entries"/> and the <paramref name="events"/> they hold
+    /// (those this host can read), which the view is shown. A resumed job's re-run is appended after them.
     /// </summary>
-    public static JobLog Restore(IReadOnlyList<JobLogEntry> entries, bool resume, TimeProvider time, IJobLogStore? store = null, int? deadLetterLimit = null)
+    public static JobLog Restore(
+        IReadOnlyList<JobLogEntry> entries,
+        IEnumerable<PipelineEvent> events,
+        TimeProvider time,
+        PipelineEventTypes types,
+        IPipelineEventSink? view = null,
+        IJobLogStore? store = null,
+        int unkeptBound = int.MaxValue,
+        Action? unkept = null)
     {
-        var log = new JobLog(time, store, deadLetterLimit) { _committed = entries.Count };
-        var events = new List<PipelineEvent>(entries.Count);
-        foreach (var entry in entries)
+        var log = new JobLog(time, types, view, store, unkeptBound, unkept) { _committed = entries.Count };
+        log._entries.AddRange(entries);
+        foreach (var e in events)
         {
-            log._entries.Add(entry);
-            if (LoggedEvents.Read(entry) is { } e)
-            {
-                events.Add(e);
-                log.Observe(e);
-            }
+            log.Observe(e);
         }
 
-        log._resume = resume ? new ResumeFilter(events) : null;
         return log;
     }
 
@@ -90,55 +88,22 @@ internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int?
 
     private int Visible => store is null ? _entries.Count : _committed;
 
-    /// <summary>Makes the event written just before the terminal one, e.g. the final stage counts.</summary>
-    public Func<PipelineEvent?>? BeforeTerminal { get; set; }
-
-    /// <summary>
-    /// Called once when more than <see cref="UnkeptBound"/> events wait for a store that cannot write: the job is
-    /// ended rather than holding ever more in memory.
-    /// </summary>
-    public Action? Unkept { get; set; }
-
-    /// <summary>How many events may wait for a failing store before <see cref="Unkept"/> is called.</summary>
-    public int UnkeptBound { get; set; } = int.MaxValue;
-
     public void Publish(PipelineEvent pipelineEvent)
     {
-        if (pipelineEvent is JobEnded && BeforeTerminal?.Invoke() is { } last)
+        if (Append(pipelineEvent))
         {
-            Publish(last);
-        }
-
-        if (!TryAppend(pipelineEvent, out var diverged, out var unkept) && diverged)
-        {
-            Diverged?.Invoke();
-        }
-
-        if (unkept)
-        {
-            Unkept?.Invoke();
+            unkept?.Invoke();
         }
     }
 
-    private bool TryAppend(PipelineEvent pipelineEvent, out bool diverged, out bool unkept)
+    /// <summary>Appends the event; true when the store has just been found unable to keep up.</summary>
+    private bool Append(PipelineEvent pipelineEvent)
     {
-        diverged = false;
-        unkept = false;
         lock (_lock)
         {
             if (Ended is not null || _sealed)
             {
                 return false; // the terminal event is always last
-            }
-
-            if (_resume is not null && pipelineEvent is not JobEnded)
-            {
-                if (_resume.Filter(pipelineEvent, out diverged) is not { } kept)
-                {
-                    return false;
-                }
-
-                pipelineEvent = kept;
             }
 
             var seq = _entries.Count + 1;
@@ -159,22 +124,21 @@ internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int?
             if (store is not null)
             {
                 store.Append(pipelineEvent.JobId, entry, this);
-                if (!_unkept && _entries.Count - _committed > UnkeptBound && store.Fault is not null)
+                if (!_unkept && _entries.Count - _committed > unkeptBound && store.Fault is not null)
                 {
-                    unkept = _unkept = true; // a slow write is waited for; only one the store cannot make ends the job
+                    return _unkept = true; // a slow write is waited for; only one the store cannot make ends the job
                 }
 
-                return true; // readers wake when it is committed
+                return false; // readers wake when it is committed
             }
 
             WakeReaders();
         }
 
-        return true;
+        return false;
     }
 
-    /// <summary>The store has committed every entry up to <paramref name="seq"/>: readers may have them.</summary>
-    public void Committed(long seq)
+    void IJobLogCommits.Committed(long seq)
     {
         lock (_lock)
         {
@@ -245,7 +209,7 @@ internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int?
 
                 // A replay goes out whole (no gap in the ids a resuming client sees); only a live reader that falls behind
                 // gets its batch coalesced.
-                var items = replayed && batch.Count > lagBound ? LagCoalescer.Coalesce(batch) : batch;
+                var items = replayed && batch.Count > lagBound ? LagCoalescer.Coalesce(batch, types) : batch;
                 for (var i = 0; i < items.Count; i++)
                 {
                     yield return items[i];
@@ -268,43 +232,13 @@ internal sealed class JobLog(TimeProvider time, IJobLogStore? store = null, int?
         }
     }
 
-    /// <summary>What the log says so far: tracks in candidate order, the model's text, the latest stage counts and the items shed or failed.</summary>
-    public JobLogView View()
-    {
-        lock (_lock)
-        {
-            return new JobLogView([.. _tracks.Values.OrderBy(t => t.Index)], _llmText.ToString(), _stages, _deadLetters.Snapshot(), _set);
-        }
-    }
-
     private void Observe(PipelineEvent e)
     {
-        switch (e)
+        if (e is JobEnded ended)
         {
-            case TrackFound f:
-                _tracks.TryAdd(f.Track.Id, f.Track);
-                break;
-            case TrackEnriched t:
-                _tracks[t.Track.Id] = t.Track;
-                break;
-            case StageProgress p:
-                _stages = p.Stages;
-                break;
-            case ItemShed or ItemFailed:
-                _deadLetters.Publish(e);
-                break;
-            case SetCompleted completed:
-                _set = completed.Set;
-                break;
-            case LlmDelta d:
-                _llmText.Append(d.Text);
-                break;
-            case JobEnded ended:
-                Ended = ended;
-                break;
+            Ended = ended;
         }
+
+        view?.Publish(e);
     }
 }
-
-/// <summary>A job as its log tells it; <paramref name="Set"/> once <c>set.completed</c> is logged.</summary>
-internal sealed record JobLogView(IReadOnlyList<Track> Tracks, string LlmText, IReadOnlyDictionary<string, StageCounts> Stages, IReadOnlyList<DeadLetter> DeadLetters, Pipeline.Stages.Sequencing.SetResult? Set);

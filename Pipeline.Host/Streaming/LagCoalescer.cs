@@ -1,24 +1,26 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Events;
 
 namespace Pipeline.Host.Streaming;
 
 /// <summary>
-/// What a lagging reader gets instead of every entry: superseded <c>stage.progress</c> entries dropped (the latest
-/// wins) and runs of <c>llm.delta</c> merged into one entry carrying the last one's id. Nothing else is dropped, so
-/// resuming after any id it sent loses nothing.
+/// What a lagging reader gets instead of every entry, as each event type declares (<see cref="LagMerge"/>): of a type
+/// whose latest supersedes the rest (<c>stage.progress</c>) only the batch's last; a run of a type whose text joins
+/// (<c>llm.delta</c>) merged into one entry carrying the last one's id. Nothing else is dropped, so resuming after any
+/// id it sent loses nothing.
 /// </summary>
 internal static class LagCoalescer
 {
-    public static List<JobLogEntry> Coalesce(IReadOnlyList<JobLogEntry> batch)
+    public static List<JobLogEntry> Coalesce(IReadOnlyList<JobLogEntry> batch, PipelineEventTypes types)
     {
-        var lastProgress = -1;
-        for (var i = batch.Count - 1; i >= 0 && lastProgress < 0; i--)
+        var latest = new Dictionary<string, int>(StringComparer.Ordinal); // of each superseding type, its last index
+        for (var i = 0; i < batch.Count; i++)
         {
-            if (batch[i].Type == "stage.progress")
+            if (types.LagOf(batch[i].Type) == LagMerge.Latest)
             {
-                lastProgress = i;
+                latest[batch[i].Type] = i;
             }
         }
 
@@ -27,14 +29,19 @@ internal static class LagCoalescer
         for (var i = 0; i < batch.Count; i++)
         {
             var entry = batch[i];
-            if (entry.Type == "llm.delta")
+            var merge = types.LagOf(entry.Type);
+            if (merge == LagMerge.JoinText && (deltas.Count == 0 || deltas[0].Type == entry.Type))
             {
                 deltas.Add(entry);
                 continue;
             }
 
             Flush(deltas, result);
-            if (entry.Type != "stage.progress" || i == lastProgress)
+            if (merge == LagMerge.JoinText)
+            {
+                deltas.Add(entry); // a run of another joining type begins
+            }
+            else if (merge != LagMerge.Latest || latest[entry.Type] == i)
             {
                 result.Add(entry);
             }

@@ -126,42 +126,22 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
         Stream Wrap(Stream file) => _barrier.Wrap(_wrap is null ? file : _wrap(file));
     }
 
-    /// <summary>
-    /// Opens the file and reads every entry back: a file that does not open or read is damaged, and is moved aside
-    /// (with its log) for a fresh one, or refused, as <paramref name="policy"/> says. Never a silently empty cache.
-    /// </summary>
+    /// <summary>Opens the file and reads every entry back; a damaged one is moved aside or refused (<see cref="LiteDbFile.OpenChecked"/>).</summary>
     private void OpenChecked(CorruptionPolicy policy)
     {
-        var readable = 0;
-        try
+        if (LiteDbFile.OpenChecked(_path, policy, _time.GetUtcNow(), "cache", "entries", Open, ReadAll, Close) is { } damaged)
         {
-            if (File.Exists(_path) && LiteDbFile.HeaderMissing(_path) is { } missing)
-            {
-                throw new InvalidDataException(missing); // LiteDB would silently write a new file over it
-            }
+            _metrics.Quarantined();
+            LogQuarantined(_logger, _path, damaged.Reason, damaged.Readable, damaged.MovedTo);
+        }
 
-            Open();
+        void ReadAll(Action counted)
+        {
             foreach (var _ in _entries!.FindAll())
             {
-                readable++; // counted one by one: a damaged page stops the count where it lies
+                counted();
             }
-
-            return;
         }
-        catch (Exception e) when (LiteDbFile.IsDamage(e))
-        {
-            Close();
-            if (policy == CorruptionPolicy.Fail)
-            {
-                throw new InvalidOperationException($"The cache {_path} is damaged ({e.Message}); {readable} entries could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
-            }
-
-            var quarantine = LiteDbFile.Quarantine(_path, LiteDbFile.LogPathOf(_path), _time.GetUtcNow());
-            _metrics.Quarantined();
-            LogQuarantined(_logger, _path, e.Message, readable, quarantine);
-        }
-
-        Open();
     }
 
     // Closes the files as far as they will close: after an I/O error they are given up on and opened again later.
@@ -251,7 +231,7 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
                 {
                     var now = _time.GetUtcNow().UtcTicks;
                     _entries!.DeleteMany(e => e.ExpiresAtTicks < now);
-                    purgeDue = _time.GetUtcNow().AddMinutes(10);
+                    purgeDue = _time.GetUtcNow() + LiteDbFile.PurgeInterval;
                 }
 
                 ThrowIfBarred();

@@ -21,7 +21,7 @@ public sealed record TrackEnriched(string JobId, DateTimeOffset At, Track Track)
 /// <param name="JobId">The job.</param>
 /// <param name="At">When.</param>
 /// <param name="Text">The delta.</param>
-[PipelineEventType("llm.delta")]
+[PipelineEventType("llm.delta", Lag = LagMerge.JoinText)]
 public sealed record LlmDelta(string JobId, DateTimeOffset At, string Text) : PipelineEvent(JobId, At);
 
 /// <summary>The model's text is complete.</summary>

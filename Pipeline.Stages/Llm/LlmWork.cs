@@ -11,8 +11,9 @@ namespace Pipeline.Stages.Llm;
 
 /// <summary>
 /// The llm stage: one streamed model call per job that writes the transition notes for the sequenced set and may
-/// propose swaps. Its answer is checked (<see cref="SetReview"/>) and the finished set published as
-/// <c>set.completed</c>; when the model cannot be reached the set still comes out, ordered, without notes. The client is
+/// propose swaps. Its answer is checked (<see cref="SetReview"/>) and the finished set passed on; a set with no track
+/// passes on at once, with its shortfall. When the model cannot be reached the item fails, and the set still comes out
+/// (<c>set.completed</c>), ordered, without notes. The client is
 /// built at the first call, not with the stage: in sandbox mode its address is the host's own, known only once the
 /// server listens.
 /// </summary>
@@ -29,6 +30,11 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
 
     public async ValueTask<SetResult> RunAsync(SetDraft draft, JobContext job, CancellationToken cancellationToken)
     {
+        if (draft.Set.Tracks.Count == 0)
+        {
+            return draft.Set with { Shortfall = "The upstreams found no track with a known tempo for this request." };
+        }
+
         try
         {
             var text = new StringBuilder();
@@ -56,22 +62,14 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
             job.Events.Publish(new LlmCompleted(job.Id, time.GetUtcNow(), answer));
             var (set, orderUsed, notes, reason) = SetReview.Apply(draft.Set, answer);
             job.Events.Publish(new SetReviewed(job.Id, time.GetUtcNow(), orderUsed, notes, reason));
-            job.Events.Publish(new SetCompleted(job.Id, time.GetUtcNow(), set));
-            draft.Done.TrySetResult(set);
             return set;
         }
-        catch (OperationCanceledException e)
-        {
-            draft.Done.TrySetCanceled(e.CancellationToken);
-            throw;
-        }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             var failure = e as UpstreamException ?? new UpstreamException("llm", "upstream_error", e.Message, e);
             // The set is the product: it comes out, ordered, without the model's notes.
             var set = draft.Set with { Review = $"no notes: the model failed ({failure.Reason})" };
             job.Events.Publish(new SetCompleted(job.Id, time.GetUtcNow(), set));
-            draft.Done.TrySetResult(set);
             throw new ItemFailedException("llm_" + failure.Reason, failure.Message, e);
         }
     }

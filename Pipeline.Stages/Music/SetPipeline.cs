@@ -12,15 +12,22 @@ namespace Pipeline.Stages.Music;
 /// <summary>
 /// The music pipeline, one set of stages shared by every job (SEDA): search gathers a pool, then audio-features and
 /// enrichment side by side (each found track goes to both, and its halves are joined in <see cref="JobTracks"/>),
-/// then per job, once its pool is through (or its deadline is near), sequencing chooses and orders the set and the llm
-/// stage writes its notes. Every step's events go to the job's sink: <c>intent</c> first, <c>set.completed</c> before
-/// the one terminal event.
+/// then per job, once its pool is through (or its deadline is near), sequencing chooses and orders the set, the llm
+/// stage writes its notes, and the set stage publishes the finished set; each stage's output is linked to the next.
+/// Every step's events go to the job's sink: <c>intent</c> first, <c>set.completed</c> before the one terminal event,
+/// which comes once the job's last item has left the stages.
 /// </summary>
 public sealed class SetPipeline : IAsyncDisposable
 {
     private readonly Stage<SetSearch, Track> _search;
-    private readonly Stage<SetPool, SetResult> _sequencing;
+    /// <summary>The last stage's name: the finished set leaves the pipeline there.</summary>
+    internal const string SetStage = "set";
+
+    private const string NoTracks = "no_tracks";
+
+    private readonly Stage<SetPool, SetDraft> _sequencing;
     private readonly Stage<SetDraft, SetResult> _llm;
+    private readonly Stage<SetResult, SetResult> _set;
     private readonly Stage<Track, Track> _features;
     private readonly Stage<Track, Track> _enrichment;
     private readonly JobRegistry _jobs;
@@ -38,8 +45,9 @@ public sealed class SetPipeline : IAsyncDisposable
         // Enrichment needs nothing audio-features finds: its calls start as soon as search finds a track.
         _features = _search.LinkTo(stages.CreateBatch<Track, Track>(AudioFeaturesWork.Stage, features.RunAsync));
         _enrichment = _search.LinkTo(stages.Create<Track, Track>(EnrichmentWork.Stage, enrichment.RunAsync));
-        _sequencing = stages.Create<SetPool, SetResult>(SequencingWork.Stage, sequencing.RunAsync);
-        _llm = stages.Create<SetDraft, SetResult>(LlmWork.Stage, llm.RunAsync);
+        _sequencing = stages.Create<SetPool, SetDraft>(SequencingWork.Stage, sequencing.RunAsync);
+        _llm = _sequencing.LinkTo(stages.Create<SetDraft, SetResult>(LlmWork.Stage, llm.RunAsync));
+        _set = _llm.LinkTo(stages.CreateAction<SetResult>(SetStage, Finish));
     }
 
     /// <summary>Runs a job to its end and ends it in the registry (which publishes the terminal event).</summary>
@@ -72,38 +80,17 @@ public sealed class SetPipeline : IAsyncDisposable
                 return End(job, JobOutcome.Failed, "sequencing_" + sequenced.Reason.ToTag());
             }
 
-            SetResult set;
-            try
-            {
-                set = await pool.Done.Task.WaitAsync(job.CancellationToken);
-            }
-            catch (Exception) when (!job.IsStopped)
-            {
-                await job.WhenIdle.WaitAsync(job.CancellationToken); // its item.failed first
-                return End(job, JobOutcome.Failed, "sequencing_error");
-            }
-
-            if (set.Tracks.Count == 0)
-            {
-                job.Events.Publish(new SetCompleted(job.Id, _time.GetUtcNow(), set with { Shortfall = "The upstreams found no track with a known tempo for this request." }));
-                await job.WhenIdle.WaitAsync(job.CancellationToken);
-                return End(job, JobOutcome.Failed, "no_tracks");
-            }
-
-            var draft = new SetDraft(request, intent, set);
-            var llm = await _llm.OfferAsync(new StageItem<SetDraft>(job, draft), job.CancellationToken);
-            if (!llm.Accepted)
-            {
-                // The set still comes out, without the model's notes.
-                job.Events.Publish(new SetCompleted(job.Id, _time.GetUtcNow(), set with { Review = "no notes: the llm stage refused the set (" + llm.Reason.ToTag() + ")" }));
-                await job.WhenIdle.WaitAsync(job.CancellationToken);
-                return End(job, JobOutcome.Completed, null);
-            }
-
-            // The llm item's own end (and its item.failed, if any) comes before the job's terminal event.
-            await Task.WhenAll(draft.Done.Task, job.WhenIdle).WaitAsync(job.CancellationToken);
-            return End(job, JobOutcome.Completed, null);
+            // The set flows on through the llm stage to the set stage. Once every item has left, the stages' counts say
+            // how it went: each stage has already published what happened to it there.
+            await job.WhenIdle.WaitAsync(job.CancellationToken);
+            var counts = job.GetStageCounts();
+            return counts.GetValueOrDefault(SetStage).Passed > 0 ? End(job, JobOutcome.Completed, null)
+                : counts.GetValueOrDefault(SetStage).Failed > 0 ? End(job, JobOutcome.Failed, NoTracks)
+                : counts.GetValueOrDefault(LlmWork.Stage).Failed > 0 ? End(job, JobOutcome.Completed, null) // the set came out without notes
+                : counts.GetValueOrDefault(SequencingWork.Stage).Failed > 0 ? End(job, JobOutcome.Failed, "sequencing_error")
+                : End(job, JobOutcome.Failed, "set_refused"); // a stage refused the set: its item.shed says which
         }
+
         catch (OperationCanceledException) when (job.IsStopped)
         {
             return End(job, job.IsPastDeadline ? JobOutcome.Timeout : JobOutcome.Cancelled, null);
@@ -120,8 +107,14 @@ public sealed class SetPipeline : IAsyncDisposable
     {
         _search.Complete();
         _sequencing.Complete();
-        _llm.Complete();
-        await Task.WhenAll(_features.Completion, _enrichment.Completion, _sequencing.Completion, _llm.Completion);
+        await Task.WhenAll(_features.Completion, _enrichment.Completion, _set.Completion);
+    }
+
+    // The finished set is published; one with no track fails its item, and so the job.
+    private ValueTask Finish(SetResult set, JobContext job, CancellationToken cancellationToken)
+    {
+        job.Events.Publish(new SetCompleted(job.Id, _time.GetUtcNow(), set));
+        return set.Tracks.Count > 0 ? ValueTask.CompletedTask : throw new ItemFailedException(NoTracks, set.Shortfall ?? "The set has no track.");
     }
 
     private JobOutcome End(JobContext job, JobOutcome outcome, string? reason)

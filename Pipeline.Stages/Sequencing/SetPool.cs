@@ -3,10 +3,8 @@ using Pipeline.Stages.Music;
 
 namespace Pipeline.Stages.Sequencing;
 
-/// <summary>A job's enriched pool on its way to the sequencing stage; <see cref="Done"/> gets the ordered set.</summary>
+/// <summary>A job's enriched pool on its way to the sequencing stage.</summary>
 internal sealed record SetPool(SetRequest Request, SetIntent Intent, IReadOnlyList<Track> Tracks)
 {
-    public TaskCompletionSource<SetResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public override string ToString() => Request.ToString();
 }

@@ -1,8 +1,60 @@
 namespace Pipeline.Stages.Storage;
 
-/// <summary>The start-up checks of a LiteDB file: is it LiteDB's at all, was a failure damage, and moving a damaged one aside.</summary>
+/// <summary>
+/// What every LiteDB store here shares: the start-up check of its file (is it LiteDB's at all, was a failure damage,
+/// moving a damaged one aside), closing after a failure, and how often it purges what has outlived its time.
+/// </summary>
 public static class LiteDbFile
 {
+    /// <summary>How often a store deletes what has outlived its time (expired answers, jobs past their retention).</summary>
+    public static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Opens the file and reads it through: a file that does not open or read is damaged, and is moved aside (with its
+    /// log) for a fresh one, or refused, as <paramref name="policy"/> says. Never a silently empty store.
+    /// </summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="policy">What to do with a damaged file.</param>
+    /// <param name="now">When, for a quarantined file's new name.</param>
+    /// <param name="what">What the file holds, for the refusal: <c>job store</c>, <c>cache</c>.</param>
+    /// <param name="records">What it counts, for the refusal: <c>jobs</c>, <c>entries</c>.</param>
+    /// <param name="open">Opens the file (throwing what LiteDB throws).</param>
+    /// <param name="readAll">Reads every record, calling its argument once per record counted.</param>
+    /// <param name="close">Closes what a failed open or read left open.</param>
+    /// <returns>Null for a sound file; otherwise why it was damaged, how many records could be read and where it went.</returns>
+    /// <exception cref="InvalidOperationException">The file is damaged and <paramref name="policy"/> is <see cref="CorruptionPolicy.Fail"/>.</exception>
+    public static (string Reason, int Readable, string MovedTo)? OpenChecked(
+        string path, CorruptionPolicy policy, DateTimeOffset now, string what, string records, Action open, Action<Action> readAll, Action close)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(readAll);
+        ArgumentNullException.ThrowIfNull(close);
+        var readable = 0;
+        try
+        {
+            if (File.Exists(path) && HeaderMissing(path) is { } missing)
+            {
+                throw new InvalidDataException(missing); // LiteDB would silently write a new file over it
+            }
+
+            open();
+            readAll(() => readable++); // counted one by one: a damaged page stops the count where it lies
+            return null;
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            close();
+            if (policy == CorruptionPolicy.Fail)
+            {
+                throw new InvalidOperationException($"The {what} {path} is damaged ({e.Message}); {readable} {records} could be read. Move it aside, or set Pipeline:Storage:OnCorruption to Quarantine to have the host do so.", e);
+            }
+
+            var movedTo = Quarantine(path, LogPathOf(path), now);
+            open();
+            return (e.Message, readable, movedTo);
+        }
+    }
+
     /// <summary>Why the file at <paramref name="path"/> is not a LiteDB file (its first page holds LiteDB's signature), or null.</summary>
     /// <param name="path">An existing file.</param>
     /// <returns>The reason, or null for a file that begins as LiteDB's do.</returns>

@@ -213,6 +213,7 @@ internal sealed partial class ChildHost : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                _process.WaitForExit(); // the output's last lines are read only once this returns
                 throw new ExitedException(_process.ExitCode, Output);
             }
 

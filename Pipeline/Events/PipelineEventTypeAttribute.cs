@@ -13,4 +13,7 @@ public sealed class PipelineEventTypeAttribute(params string[] types) : Attribut
 
     /// <summary>True for a job's terminal event: one per job, always its last.</summary>
     public bool Terminal { get; init; }
+
+    /// <summary>How a reader that has fallen behind may receive events of this type; every one by default.</summary>
+    public LagMerge Lag { get; init; }
 }

@@ -10,9 +10,9 @@ namespace Pipeline.Events;
 /// </summary>
 public sealed class PipelineEventTypes
 {
-    private readonly FrozenDictionary<string, (Type Record, bool Terminal)> _types;
+    private readonly FrozenDictionary<string, (Type Record, bool Terminal, LagMerge Lag)> _types;
 
-    private PipelineEventTypes(FrozenDictionary<string, (Type Record, bool Terminal)> types) => _types = types;
+    private PipelineEventTypes(FrozenDictionary<string, (Type Record, bool Terminal, LagMerge Lag)> types) => _types = types;
 
     /// <summary>Every wire type known.</summary>
     public IEnumerable<string> Names => _types.Keys;
@@ -23,14 +23,19 @@ public sealed class PipelineEventTypes
     /// <exception cref="InvalidOperationException">An event record has no <see cref="PipelineEventTypeAttribute"/>, or two records claim one type.</exception>
     public static PipelineEventTypes Of(params Assembly[] assemblies)
     {
-        var types = new Dictionary<string, (Type Record, bool Terminal)>(StringComparer.Ordinal);
+        var types = new Dictionary<string, (Type Record, bool Terminal, LagMerge Lag)>(StringComparer.Ordinal);
         foreach (var record in assemblies.Distinct().SelectMany(a => a.GetTypes()).Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(PipelineEvent))))
         {
             var declared = record.GetCustomAttribute<PipelineEventTypeAttribute>()
                 ?? throw new InvalidOperationException($"The event record {record.FullName} has no [PipelineEventType].");
+            if (declared.Lag == LagMerge.JoinText && record.GetProperty("Text")?.PropertyType != typeof(string))
+            {
+                throw new InvalidOperationException($"The event record {record.FullName} joins its text when merged for a lagging reader but has no string Text.");
+            }
+
             foreach (var name in declared.Types)
             {
-                if (!types.TryAdd(name, (record, declared.Terminal)))
+                if (!types.TryAdd(name, (record, declared.Terminal, declared.Lag)))
                 {
                     throw new InvalidOperationException($"The event type '{name}' is declared by both {types[name].Record.FullName} and {record.FullName}.");
                 }
@@ -54,4 +59,9 @@ public sealed class PipelineEventTypes
     /// <param name="name">The wire type.</param>
     /// <returns>True for <c>job.completed</c> and the other ends.</returns>
     public bool IsTerminal(string name) => _types.TryGetValue(name, out var found) && found.Terminal;
+
+    /// <summary>How a reader that has fallen behind may receive events of wire type <paramref name="name"/>.</summary>
+    /// <param name="name">The wire type.</param>
+    /// <returns>The type's merge; <see cref="LagMerge.None"/> for an unknown type.</returns>
+    public LagMerge LagOf(string name) => _types.TryGetValue(name, out var found) ? found.Lag : LagMerge.None;
 }

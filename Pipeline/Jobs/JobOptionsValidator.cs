@@ -8,19 +8,13 @@ namespace Pipeline.Jobs;
 internal sealed partial class JobOptionsDataAnnotationsValidator : IValidateOptions<JobOptions>;
 
 /// <summary>Every rule of <see cref="JobOptions"/>, each failure naming its key and value.</summary>
-internal sealed class JobOptionsValidator : IValidateOptions<JobOptions>
+internal sealed class JobOptionsValidator() : SectionOptionsValidator<JobOptions>(JobOptions.Section, new JobOptionsDataAnnotationsValidator())
 {
-    private readonly JobOptionsDataAnnotationsValidator _annotations = new();
-
-    public ValidateOptionsResult Validate(string? name, JobOptions options)
+    protected override void AddRules(string section, JobOptions options, ValidateOptionsResultBuilder builder)
     {
-        var builder = new ValidateOptionsResultBuilder();
-        builder.AddAnnotated(JobOptions.Section, _annotations.Validate(name, options), options);
         if (options.Deadline <= TimeSpan.Zero || options.Deadline > TimeSpan.FromDays(1))
         {
-            builder.AddError($"{JobOptions.Section}:Deadline = {options.Deadline} must be greater than 0 and at most 1.00:00:00.");
+            builder.AddError($"{section}:Deadline = {options.Deadline} must be greater than 0 and at most 1.00:00:00.");
         }
-
-        return builder.Build();
     }
 }

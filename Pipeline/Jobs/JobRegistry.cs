@@ -56,8 +56,8 @@ public sealed class JobRegistry
     public bool TryGet(string id, out JobContext job) => _jobs.TryGetValue(id, out job!);
 
     /// <summary>
-    /// Ends a job once: cancels its remaining work, counts the outcome and publishes its terminal <see cref="JobEnded"/>.
-    /// Later calls do nothing.
+    /// Ends a job once: cancels its remaining work, counts the outcome and publishes its final
+    /// <see cref="StageProgress"/> and then its terminal <see cref="JobEnded"/>. Later calls do nothing.
     /// </summary>
     /// <param name="job">The job.</param>
     /// <param name="outcome">How it ended.</param>
@@ -73,7 +73,9 @@ public sealed class JobRegistry
 
         _jobs.TryRemove(job.Id, out _);
         _metrics.Ended(outcome);
-        job.Events.Publish(new JobEnded(job.Id, job.Now(), outcome, reason));
+        var now = job.Now();
+        job.Events.Publish(new StageProgress(job.Id, now, job.GetStageCounts()));
+        job.Events.Publish(new JobEnded(job.Id, now, outcome, reason));
         return true;
     }
 

@@ -8,34 +8,28 @@ namespace Pipeline.Stages;
 internal sealed partial class StageOptionsDataAnnotationsValidator : IValidateOptions<StageOptions>;
 
 /// <summary>Every rule of one stage's options (the options name is the stage), each failure naming its key and value.</summary>
-internal sealed class StageOptionsValidator : IValidateOptions<StageOptions>
+internal sealed class StageOptionsValidator() : SectionOptionsValidator<StageOptions>(Section, new StageOptionsDataAnnotationsValidator())
 {
     /// <summary>The configuration section holding one subsection per stage.</summary>
     public const string Section = "Pipeline:Stages";
 
-    private readonly StageOptionsDataAnnotationsValidator _annotations = new();
+    protected override string SectionOf(string? name) => $"{Section}:{name}";
 
-    public ValidateOptionsResult Validate(string? name, StageOptions options)
+    protected override void AddRules(string section, StageOptions options, ValidateOptionsResultBuilder builder)
     {
-        var builder = new ValidateOptionsResultBuilder();
-        var key = $"{Section}:{name}";
-        builder.AddAnnotated(key, _annotations.Validate(name, options), options);
-
         if (options.MaxDegreeOfParallelism > options.Capacity)
         {
-            builder.AddError($"{key}:MaxDegreeOfParallelism = {options.MaxDegreeOfParallelism} exceeds Capacity = {options.Capacity}.");
+            builder.AddError($"{section}:MaxDegreeOfParallelism = {options.MaxDegreeOfParallelism} exceeds Capacity = {options.Capacity}.");
         }
 
         if (options.BatchSize > options.Capacity)
         {
-            builder.AddError($"{key}:BatchSize = {options.BatchSize} exceeds Capacity = {options.Capacity}.");
+            builder.AddError($"{section}:BatchSize = {options.BatchSize} exceeds Capacity = {options.Capacity}.");
         }
 
         if (options.BatchMaxWait <= TimeSpan.Zero || options.BatchMaxWait > TimeSpan.FromMinutes(1))
         {
-            builder.AddError($"{key}:BatchMaxWait = {options.BatchMaxWait} must be greater than 0 and at most 00:01:00.");
+            builder.AddError($"{section}:BatchMaxWait = {options.BatchMaxWait} must be greater than 0 and at most 00:01:00.");
         }
-
-        return builder.Build();
     }
 }

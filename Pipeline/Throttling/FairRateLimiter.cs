@@ -13,8 +13,9 @@ internal abstract class FairRateLimiter : RateLimiter
     public const string DefaultPartition = "";
 
     private readonly Lock _lock = new();
-    private readonly FairQueue<Waiter> _queue = new();
+    private readonly FairQueue<FairWaiter<RateLimitLease>> _queue = new();
     private readonly ITimer _timer;
+    private readonly Action<FairWaiter<RateLimitLease>, CancellationToken> _cancel;
     private long _spacingTicks;
     private long _spacedUntil = long.MinValue;
     private int _queueLimit;
@@ -38,6 +39,7 @@ internal abstract class FairRateLimiter : RateLimiter
         WindowTicks = time.ToTimestampTicks(window);
         _lastActivity = time.GetTimestamp();
         _timer = time.CreateTimer(static s => ((FairRateLimiter)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _cancel = Cancel;
     }
 
     protected TimeProvider Time { get; }
@@ -96,7 +98,7 @@ internal abstract class FairRateLimiter : RateLimiter
         CheckPermitCount(permitCount);
         cancellationToken.ThrowIfCancellationRequested();
 
-        Waiter waiter;
+        FairWaiter<RateLimitLease> waiter;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -113,15 +115,12 @@ internal abstract class FairRateLimiter : RateLimiter
                 return new ValueTask<RateLimitLease>(ThrottleRateLease.Rejected(ThrottleRejectionReason.QueueFull, EstimateRetryAfter(permitCount, now)));
             }
 
-            waiter = new Waiter(this, permitCount);
+            waiter = new FairWaiter<RateLimitLease>(permitCount, _cancel);
             waiter.Entry = _queue.Enqueue(partition, waiter, ahead);
             ScheduleTimer(now);
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            waiter.Registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), waiter);
-        }
+        waiter.CancelWith(cancellationToken);
 
         return new ValueTask<RateLimitLease>(waiter.Task);
     }
@@ -136,7 +135,7 @@ internal abstract class FairRateLimiter : RateLimiter
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(spacing, TimeSpan.Zero);
-        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        List<(FairWaiter<RateLimitLease> Waiter, ThrottleRateLease Lease)>? granted;
         lock (_lock)
         {
             var now = Time.GetTimestamp();
@@ -223,7 +222,7 @@ internal abstract class FairRateLimiter : RateLimiter
             return;
         }
 
-        List<Waiter> pending = [];
+        List<FairWaiter<RateLimitLease>> pending = [];
         lock (_lock)
         {
             if (_disposed)
@@ -241,8 +240,7 @@ internal abstract class FairRateLimiter : RateLimiter
         _timer.Dispose();
         foreach (var w in pending)
         {
-            w.Registration.Unregister();
-            w.TrySetResult(ThrottleRateLease.Rejected(ThrottleRejectionReason.Disposed, null));
+            w.Grant(ThrottleRateLease.Rejected(ThrottleRejectionReason.Disposed, null));
         }
     }
 
@@ -290,9 +288,9 @@ internal abstract class FairRateLimiter : RateLimiter
     }
 
     /// <summary>Starts every waiter the policy allows now, head first. Called under the lock.</summary>
-    private List<(Waiter Waiter, ThrottleRateLease Lease)>? GrantWaiters(long now)
+    private List<(FairWaiter<RateLimitLease> Waiter, ThrottleRateLease Lease)>? GrantWaiters(long now)
     {
-        List<(Waiter, ThrottleRateLease)>? granted = null;
+        List<(FairWaiter<RateLimitLease>, ThrottleRateLease)>? granted = null;
         while (_queue.TryPeek(out var head) && Take(head.Item.PermitCount, now))
         {
             _queue.TryDequeue(out var waiter);
@@ -321,7 +319,7 @@ internal abstract class FairRateLimiter : RateLimiter
 
     private void OnTimer()
     {
-        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        List<(FairWaiter<RateLimitLease> Waiter, ThrottleRateLease Lease)>? granted;
         lock (_lock)
         {
             _timerDue = long.MaxValue;
@@ -333,7 +331,7 @@ internal abstract class FairRateLimiter : RateLimiter
         Complete(granted);
     }
 
-    private static void Complete(List<(Waiter Waiter, ThrottleRateLease Lease)>? granted)
+    private static void Complete(List<(FairWaiter<RateLimitLease> Waiter, ThrottleRateLease Lease)>? granted)
     {
         if (granted is null)
         {
@@ -342,15 +340,13 @@ internal abstract class FairRateLimiter : RateLimiter
 
         foreach (var (waiter, lease) in granted)
         {
-            waiter.Registration.Unregister();
-            // The waiter left the queue under the lock, so its cancellation can no longer win: the lease is its.
-            waiter.TrySetResult(lease);
+            waiter.Grant(lease); // it left the queue under the lock, so its cancellation can no longer win: the lease is its
         }
     }
 
-    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    private void Cancel(FairWaiter<RateLimitLease> waiter, CancellationToken cancellationToken)
     {
-        List<(Waiter Waiter, ThrottleRateLease Lease)>? granted;
+        List<(FairWaiter<RateLimitLease> Waiter, ThrottleRateLease Lease)>? granted;
         lock (_lock)
         {
             if (!_queue.Remove(waiter.Entry!))
@@ -366,17 +362,5 @@ internal abstract class FairRateLimiter : RateLimiter
 
         waiter.TrySetCanceled(cancellationToken);
         Complete(granted);
-    }
-
-    private sealed class Waiter(FairRateLimiter owner, int permitCount)
-        : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public int PermitCount { get; } = permitCount;
-
-        public FairQueue<Waiter>.Entry? Entry { get; set; }
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public void Cancel(CancellationToken cancellationToken) => owner.Cancel(this, cancellationToken);
     }
 }

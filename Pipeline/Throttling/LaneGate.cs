@@ -7,8 +7,9 @@ namespace Pipeline.Throttling;
 internal sealed class LaneGate
 {
     private readonly Lock _lock = new();
-    private readonly FairQueue<Waiter> _queue = new();
+    private readonly FairQueue<FairWaiter<bool>> _queue = new();
     private readonly TimeProvider _time;
+    private readonly Action<FairWaiter<bool>, CancellationToken> _cancel;
     private int _queueLimit;
     private int _inUse;
     private long _pausedUntil;
@@ -21,6 +22,7 @@ internal sealed class LaneGate
         _queueLimit = queueLimit;
         _time = time;
         _pausedUntil = long.MinValue;
+        _cancel = Cancel;
     }
 
     public string Name { get; }
@@ -40,7 +42,7 @@ internal sealed class LaneGate
     public ValueTask<bool> AcquireAsync(string partition, Func<int>? ahead, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Waiter waiter;
+        FairWaiter<bool> waiter;
         lock (_lock)
         {
             if (_queue.Count == 0 && _inUse < Limit)
@@ -54,21 +56,18 @@ internal sealed class LaneGate
                 return new ValueTask<bool>(false);
             }
 
-            waiter = new Waiter(this);
+            waiter = new FairWaiter<bool>(1, _cancel);
             waiter.Entry = _queue.Enqueue(partition, waiter, ahead);
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            waiter.Registration = cancellationToken.UnsafeRegister(static (s, ct) => ((Waiter)s!).Cancel(ct), waiter);
-        }
+        waiter.CancelWith(cancellationToken);
 
         return new ValueTask<bool>(waiter.Task);
     }
 
     public void Release()
     {
-        List<Waiter>? granted;
+        List<FairWaiter<bool>>? granted;
         lock (_lock)
         {
             _inUse--;
@@ -82,7 +81,7 @@ internal sealed class LaneGate
     public void SetLimit(int limit, int? queueLimit = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        List<Waiter>? granted;
+        List<FairWaiter<bool>>? granted;
         lock (_lock)
         {
             Limit = limit;
@@ -118,9 +117,9 @@ internal sealed class LaneGate
             : _time.ToTimeSpan(pausedUntil - now);
     }
 
-    private List<Waiter>? GrantWaiters()
+    private List<FairWaiter<bool>>? GrantWaiters()
     {
-        List<Waiter>? granted = null;
+        List<FairWaiter<bool>>? granted = null;
         while (_inUse < Limit && _queue.TryDequeue(out var waiter))
         {
             _inUse++;
@@ -130,16 +129,15 @@ internal sealed class LaneGate
         return granted;
     }
 
-    private static void Complete(List<Waiter>? granted)
+    private static void Complete(List<FairWaiter<bool>>? granted)
     {
         foreach (var waiter in granted ?? [])
         {
-            waiter.Registration.Unregister();
-            waiter.TrySetResult(true);
+            waiter.Grant(true);
         }
     }
 
-    private void Cancel(Waiter waiter, CancellationToken cancellationToken)
+    private void Cancel(FairWaiter<bool> waiter, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -150,14 +148,5 @@ internal sealed class LaneGate
         }
 
         waiter.TrySetCanceled(cancellationToken);
-    }
-
-    private sealed class Waiter(LaneGate owner) : TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public FairQueue<Waiter>.Entry? Entry { get; set; }
-
-        public CancellationTokenRegistration Registration { get; set; }
-
-        public void Cancel(CancellationToken cancellationToken) => owner.Cancel(this, cancellationToken);
     }
 }

@@ -35,6 +35,15 @@ public sealed class PipelineEventTypesTests
     }
 
     [Fact]
+    public void LagOf_EachTypeAsItsRecordDeclares()
+    {
+        Assert.Equal(LagMerge.Latest, Types.LagOf("stage.progress"));
+        Assert.Equal(LagMerge.JoinText, Types.LagOf("llm.delta"));
+        Assert.Equal(LagMerge.None, Types.LagOf("item.shed"));
+        Assert.Equal(LagMerge.None, Types.LagOf("track.lost"));
+    }
+
+    [Fact]
     public void Of_AnEventRecordWithoutItsType_RefusedNamingIt()
     {
         var e = Assert.Throws<InvalidOperationException>(() => PipelineEventTypes.Of(typeof(PipelineEventTypesTests).Assembly));

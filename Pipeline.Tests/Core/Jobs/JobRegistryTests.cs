@@ -55,6 +55,24 @@ public sealed class JobRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task End_ItemsPassedAStage_FinalCountsComeJustBeforeTheTerminalEventAndNothingAfter()
+    {
+        var sink = new RecordingSink();
+        var stage = _core.Stages.Create<int, int>("next", (v, _, _) => ValueTask.FromResult(v));
+        var job = _core.Jobs.Start(sink);
+        stage.Offer(new StageItem<int>(job, 1));
+        await job.WhenIdle.Within();
+
+        _core.Jobs.End(job, JobOutcome.Completed);
+        _core.Jobs.End(job, JobOutcome.Failed, "late"); // ends once
+
+        var last = sink.Events.TakeLast(2).ToList();
+        Assert.Equal(1, Assert.IsType<StageProgress>(last[0]).Stages["next"].Offered);
+        Assert.Equal(JobOutcome.Completed, Assert.IsType<JobEnded>(last[1]).Outcome);
+        Assert.Single(sink.Events, e => e is JobEnded);
+    }
+
+    [Fact]
     public void GetStageCounts_TwoStagesOfOneName_CountedTogetherUnderIt()
     {
         var options = new StageOptions { Capacity = 1, MaxDegreeOfParallelism = 1, Overflow = OverflowPolicy.Shed, FairShare = false };

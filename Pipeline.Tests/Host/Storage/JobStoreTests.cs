@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.Events;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
@@ -69,7 +70,7 @@ public sealed class JobStoreTests : IDisposable
             files.Fill();
         }
 
-        var log = new JobLog(time, store);
+        var log = new JobLog(time, JobEventTypes.All, store: store);
         log.Publish(new JobAccepted("job0", CoreHarness.Epoch, "p", 3));
         for (var i = 0; i < 40; i++)
         {
@@ -117,7 +118,7 @@ public sealed class JobStoreTests : IDisposable
             for (var j = 0; j < 2; j++)
             {
                 store.Save(Record($"job{j}"));
-                running[j] = new JobLog(TimeProvider.System, store);
+                running[j] = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
                 running[j].Publish(new JobAccepted($"job{j}", CoreHarness.Epoch, "p", 3));
                 for (var i = 0; i < 250; i++)
                 {
@@ -147,7 +148,7 @@ public sealed class JobStoreTests : IDisposable
     {
         await using (var store = Open(flushInterval: TimeSpan.FromSeconds(10)))
         {
-            var log = new JobLog(TimeProvider.System, store);
+            var log = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
             for (var i = 0; i < 250; i++)
             {
                 log.Publish(new LlmDelta("job", CoreHarness.Epoch, $"{i} "));
@@ -168,7 +169,7 @@ public sealed class JobStoreTests : IDisposable
     {
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         await using var store = Open(time, flushInterval: TimeSpan.FromMilliseconds(250));
-        var log = new JobLog(TimeProvider.System, store);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
 
         for (var i = 0; i < 10; i++)
         {
@@ -197,7 +198,7 @@ public sealed class JobStoreTests : IDisposable
             for (var j = 0; j < Jobs; j++)
             {
                 store.Save(Record($"job{j}"));
-                logs[j] = new JobLog(TimeProvider.System, store);
+                logs[j] = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
             }
 
             var writers = Enumerable.Range(0, Jobs).Select(j => Task.Run(() =>
@@ -245,7 +246,7 @@ public sealed class JobStoreTests : IDisposable
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         await using var store = Open(time);
         store.Save(Record("old", ended: true, endedAt: CoreHarness.Epoch));
-        var log = new JobLog(TimeProvider.System, store);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
         log.Publish(new JobEnded("old", CoreHarness.Epoch, JobOutcome.Completed, null));
         await store.FlushAsync().Within();
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Storage;
 using Pipeline.Host.Streaming;
 using Pipeline.Events;
@@ -29,7 +30,7 @@ public sealed class StoreCorruptionTests : IDisposable
         for (var j = 0; j < jobs; j++)
         {
             store.Save(new JobRecord { Id = $"job{j}", Client = "c", Prompt = "p", TrackCount = 3, AcceptedAtTicks = CoreHarness.Epoch.UtcTicks });
-            var log = new JobLog(TimeProvider.System, store);
+            var log = new JobLog(TimeProvider.System, JobEventTypes.All, store: store);
             for (var i = 0; i < 200; i++)
             {
                 log.Publish(new LlmDelta($"job{j}", CoreHarness.Epoch, new string('x', 200)));

@@ -3,7 +3,9 @@ using Pipeline.Jobs;
 using Pipeline.Stages;
 using Pipeline.Stages.Enrichment;
 using Pipeline.Stages.Events;
+using Pipeline.Stages.Llm;
 using Pipeline.Stages.Music;
+using Pipeline.Stages.Sequencing;
 using Pipeline.Stages.Upstreams;
 using Pipeline.Tests.Support;
 
@@ -52,7 +54,9 @@ public sealed class SetPipelineTests
         Assert.All(set.Tracks, t => Assert.Contains(t.Title.Replace('|', '/'), completed.Text, StringComparison.Ordinal));
         Assert.Equal(Enumerable.Range(1, 12), set.Tracks.Select(t => t.Position));
         Assert.All(set.Tracks.SkipLast(1), t => Assert.NotNull(t.Transition!.Note)); // the model's notes, checked and kept
-        Assert.IsType<SetCompleted>(events[^2]);
+        Assert.IsType<SetCompleted>(events[^3]);
+        var final = Assert.IsType<StageProgress>(events[^2]).Stages; // the final counts, every item through
+        Assert.Equal((1L, 1L, 1L), (final[SequencingWork.Stage].Passed, final[LlmWork.Stage].Passed, final[SetPipeline.SetStage].Passed));
         var terminal = Assert.IsType<JobEnded>(events[^1]);
         Assert.Equal("job.completed", terminal.Type);
         Assert.Single(events.OfType<JobEnded>());

@@ -4,7 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary>A job's dead-letter list as the API serves it: one bounded list, whenever and wherever it is asked for.</summary>
 [Collection(nameof(SerialTests))]

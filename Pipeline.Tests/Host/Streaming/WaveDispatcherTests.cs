@@ -1,6 +1,6 @@
 using Pipeline.Host.Streaming;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Streaming;
 
 public sealed class WaveDispatcherTests
 {

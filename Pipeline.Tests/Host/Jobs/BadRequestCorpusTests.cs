@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary>Every bad request gets a 4xx ProblemDetails, never a 5xx, and the host stays healthy.</summary>
 [Collection(nameof(SerialTests))]

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Telemetry;
 
 [Collection(nameof(SerialTests))]
 public sealed class SecretsTests

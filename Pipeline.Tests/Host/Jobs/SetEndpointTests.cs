@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary><c>GET /v1/jobs/{id}/set</c> on the real host: the set as JSON, M3U and CSV, and the errors around it.</summary>
 [Collection(nameof(SerialTests))]

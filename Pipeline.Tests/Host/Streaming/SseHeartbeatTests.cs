@@ -5,7 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Pipeline.Host.Streaming;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Streaming;
 
 public sealed class SseHeartbeatTests
 {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Host;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Transport;
 
 public sealed class TransportOptionsTests
 {

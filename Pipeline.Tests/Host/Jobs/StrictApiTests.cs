@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary>Every malformed request is a problem that names what is wrong and what was expected.</summary>
 [Collection(nameof(SerialTests))]

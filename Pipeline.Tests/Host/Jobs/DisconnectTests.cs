@@ -4,7 +4,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 [Collection(nameof(SerialTests))]
 public sealed class DisconnectTests

@@ -8,13 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pipeline.Configuration;
 using Microsoft.Extensions.Time.Testing;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Streaming;
 using Pipeline.Events;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Streaming;
 
 public sealed class SseStreamResultTests
 {
@@ -72,7 +73,7 @@ public sealed class SseStreamResultTests
         var time = new FakeTimeProvider(CoreHarness.Epoch);
         var options = FixedOptions.Of(new StreamingOptions { Heartbeat = TimeSpan.FromSeconds(3) });
         using var heartbeat = new SseHeartbeat(options, time);
-        var log = new JobLog(TimeProvider.System);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All);
         var body = new MemoryStream();
         var writing = new SseStreamResult(log.ReadAsync(0, CancellationToken.None), 0, heartbeat, options, new Pipeline.Host.Telemetry.HostMetrics(TestMeters.Create()))
             .ExecuteAsync(new DefaultHttpContext { Response = { Body = body } });
@@ -97,7 +98,7 @@ public sealed class SseStreamResultTests
     [Fact]
     public async Task ExecuteAsync_ReplayOfManyEvents_WrittenInOneFlushWithTheRetryHintOnTheFirst()
     {
-        var log = new JobLog(TimeProvider.System);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All);
         for (var i = 0; i < 50; i++)
         {
             log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
@@ -135,7 +136,7 @@ public sealed class SseStreamResultTests
     [Fact]
     public async Task ExecuteAsync_ReplayReady_TheHeadersGoWithItInOneSend()
     {
-        var log = new JobLog(TimeProvider.System);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All);
         log.Publish(new LlmDelta("j", CoreHarness.Epoch, "x"));
         log.Publish(new JobEnded("j", CoreHarness.Epoch, JobOutcome.Completed, null));
         var body = new WholeWritesOnly();

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Pipeline.Events;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Streaming;
 using Pipeline.Jobs;
 using Pipeline.Stages.Events;
+using Pipeline.Stages.Music;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Streaming;
 
 public sealed class JobLogTests
 {
@@ -13,7 +15,7 @@ public sealed class JobLogTests
 
     private static JobLog LogWith(int deltas, int progress)
     {
-        var log = new JobLog(TimeProvider.System);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All);
         log.Publish(new JobAccepted("j", At, "p", 3));
         for (var i = 0; i < progress; i++)
         {
@@ -166,7 +168,7 @@ public sealed class JobLogTests
     public async Task Publish_ManyReadersWaiting_WokenAWaveAtATimeTheWavesSpacedOnTheClock()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(At);
-        var log = new JobLog(time);
+        var log = new JobLog(time, JobEventTypes.All);
         log.Publish(new JobAccepted("j", At, "p", 3));
         var readers = Enumerable.Range(0, 150).Select(_ => log.ReadAsync(1, CancellationToken.None).GetAsyncEnumerator()).ToList();
         var next = readers.Select(r => r.MoveNextAsync().AsTask()).ToList();
@@ -189,11 +191,11 @@ public sealed class JobLogTests
         }
     }
 
-    private static Pipeline.Stages.Music.Track Song(string id, int index) => new(id, "t", ["a"], null, null, 1000, null, index);
+    private static Track Song(string id, int index) => new(id, "t", ["a"], null, null, 1000, null, index);
 
     private static JobLog Interrupted()
     {
-        var log = new JobLog(TimeProvider.System);
+        var log = new JobLog(TimeProvider.System, JobEventTypes.All);
         log.Publish(new JobAccepted("j", At, "p", 2));
         log.Publish(new TrackFound("j", At, Song("a", 1)));
         log.Publish(new TrackEnriched("j", At, Song("a", 1) with { Bpm = 124 }));
@@ -218,42 +220,34 @@ public sealed class JobLogTests
     }
 
     [Fact]
-    public async Task Restore_ResumedRun_RepeatsNothingAndTheTextJoinsUp()
+    public async Task Restore_StoredEntries_NewEventsFollowTheirIdsAndTheViewSeesBoth()
     {
-        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true, TimeProvider.System);
-        var diverged = false;
-        resumed.Diverged = () => diverged = true;
+        var stored = await LoggedSoFar(Interrupted()).Within();
+        var view = new SetJobView(deadLetterLimit: 10);
+        var restored = JobLog.Restore(stored, LoggedEvents.ReadAll(stored, JobEventTypes.All), TimeProvider.System, JobEventTypes.All, view);
 
-        // The re-run says it all again, cut differently, then goes on.
-        resumed.Publish(new JobAccepted("j", At, "p", 2));
-        resumed.Publish(new TrackFound("j", At, Song("a", 1)));
-        resumed.Publish(new TrackFound("j", At, Song("b", 2)));
-        resumed.Publish(new TrackEnriched("j", At, Song("a", 1) with { Bpm = 124 }));
-        resumed.Publish(new TrackEnriched("j", At, Song("b", 2) with { Bpm = 126 }));
-        resumed.Publish(new LlmDelta("j", At, "Open "));
-        resumed.Publish(new LlmDelta("j", At, "with an"));
-        resumed.Publish(new LlmDelta("j", At, " opener."));
-        resumed.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
-        var entries = await ReadAll(resumed, after: 5).Within();
+        restored.Publish(new TrackFound("j", At, Song("b", 2)));
+        restored.Publish(new LlmDelta("j", At, " opener."));
+        restored.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        var entries = await ReadAll(restored, after: 5).Within();
 
-        Assert.False(diverged);
-        Assert.Equal(["track.found", "track.enriched", "llm.delta", "llm.delta", "job.completed"], entries.Select(e => e.Type));
-        Assert.Equal([6L, 7, 8, 9, 10], entries.Select(e => e.Seq));
-        Assert.Equal("Open with an opener.", resumed.View().LlmText);
-        Assert.Equal(["a", "b"], resumed.View().Tracks.Select(t => t.Id));
+        Assert.Equal([6L, 7, 8], entries.Select(e => e.Seq));
+        Assert.Equal(["track.found", "llm.delta", "job.completed"], entries.Select(e => e.Type));
+        Assert.Equal("Open with a opener.", view.Snapshot().LlmText);
+        Assert.Equal(["a", "b"], view.Snapshot().Tracks.Select(t => t.Id));
+        Assert.Equal(JobOutcome.Completed, restored.Ended?.Outcome);
     }
 
     [Fact]
-    public async Task Restore_ResumedTextDeparts_ReportsDivergedAndLogsNoneOfIt()
+    public async Task Restore_EndedLog_AppendsNothingMore()
     {
-        var resumed = JobLog.Restore(await LoggedSoFar(Interrupted()).Within(), resume: true, TimeProvider.System);
-        var diverged = 0;
-        resumed.Diverged = () => diverged++;
+        var log = Interrupted();
+        log.Publish(new JobEnded("j", At, JobOutcome.Completed, null));
+        var stored = await LoggedSoFar(log).Within();
 
-        resumed.Publish(new LlmDelta("j", At, "Start with"));
+        var restored = JobLog.Restore(stored, LoggedEvents.ReadAll(stored, JobEventTypes.All), TimeProvider.System, JobEventTypes.All);
+        restored.Publish(new LlmDelta("j", At, "late"));
 
-        Assert.Equal(1, diverged);
-        Assert.Equal(5, resumed.LastSequence);
-        Assert.Equal("Open with a", resumed.View().LlmText);
+        Assert.Equal(6, restored.LastSequence);
     }
 }

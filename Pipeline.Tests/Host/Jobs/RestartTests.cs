@@ -5,7 +5,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary>The host as a child process: a kill -9 or a SIGTERM mid-job, a restart on the same data folder, a reconnect with the last id.</summary>
 [Collection(nameof(SerialTests))]

@@ -3,11 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using Pipeline.Host.Jobs;
 using Pipeline.Host.Streaming;
 using Pipeline.Tests.Support;
 using Snapshooter.Xunit;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 /// <summary>
 /// The wire shape of every event type a job streams, under a snapshot (a change is a reviewed .snap diff), and each
@@ -30,7 +31,7 @@ public sealed class EventSchemaTests
         {
             var paths = shapes.TryGetValue(item.EventType, out var seen) ? seen : shapes[item.EventType] = new SortedSet<string>(StringComparer.Ordinal);
             Shape(JsonDocument.Parse(item.Data).RootElement, "", paths);
-            var read = LoggedEvents.Read(new JobLogEntry(long.Parse(item.EventId!, CultureInfo.InvariantCulture), item.EventType, item.Data)); // as a restart reads it back
+            var read = LoggedEvents.Read(new JobLogEntry(long.Parse(item.EventId!, CultureInfo.InvariantCulture), item.EventType, item.Data), JobEventTypes.All); // as a restart reads it back
             Assert.Equal(item.EventType, read?.Type);
         }
 

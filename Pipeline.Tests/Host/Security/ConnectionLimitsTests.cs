@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Host.Security;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Security;
 
 public sealed class ConnectionLimitsTests
 {

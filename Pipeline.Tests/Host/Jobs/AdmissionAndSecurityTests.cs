@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Tests.Support;
 using Pipeline.Throttling;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 [Collection(nameof(SerialTests))]
 public sealed class AdmissionAndSecurityTests
@@ -26,16 +26,16 @@ public sealed class AdmissionAndSecurityTests
     [Fact]
     public async Task Tokens_Configured_401WithoutAValidOneAndJobsVisibleOnlyToTheirOwner()
     {
-        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Auth:Tokens:alice"] = "alice-secret", ["Pipeline:Auth:Tokens:bob"] = "bob-secret" });
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Auth:Tokens:alice"] = "alice-secret-token-1", ["Pipeline:Auth:Tokens:bob"] = "bob-secret-token-22" });
         using var http = host.CreateClient();
 
         using var anonymous = await http.SendAsync(Start());
         using var wrong = await http.SendAsync(Start("nope"));
-        using var alice = await http.SendAsync(Start("alice-secret"));
+        using var alice = await http.SendAsync(Start("alice-secret-token-1"));
         var id = (await alice.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        using var asBob = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "bob-secret") } };
+        using var asBob = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "bob-secret-token-22") } };
         using var bobSees = await http.SendAsync(asBob);
-        using var asAlice = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "alice-secret") } };
+        using var asAlice = new HttpRequestMessage(HttpMethod.Get, $"/v1/jobs/{id}") { Headers = { Authorization = new("Bearer", "alice-secret-token-1") } };
         using var aliceSees = await http.SendAsync(asAlice);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

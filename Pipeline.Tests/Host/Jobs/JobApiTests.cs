@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Tests.Support;
 
-namespace Pipeline.Tests.Host;
+namespace Pipeline.Tests.Host.Jobs;
 
 [Collection(nameof(SerialTests))]
 public sealed class JobApiTests : IDisposable

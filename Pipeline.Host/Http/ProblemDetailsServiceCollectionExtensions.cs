@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+using Pipeline.Host.Jobs;
+
+namespace Pipeline.Host.Http;
+
+/// <summary>Registers how the host answers errors and reads JSON.</summary>
+public static class ProblemDetailsServiceCollectionExtensions
+{
+    /// <summary>
+    /// ProblemDetails for every error; a malformed or mistyped body is the client's error whatever the environment: 400
+    /// naming the field, never 500 (<see cref="RequestBodyProblemHandler"/>). JSON numbers are strict ("30" is not a
+    /// number) and enums are read and written by name.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddPipelineProblemDetails(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // for the handler below to name what is wrong
+        services.AddExceptionHandler<RequestBodyProblemHandler>();
+        services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        return services;
+    }
+}

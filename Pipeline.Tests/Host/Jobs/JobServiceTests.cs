@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Host.Jobs;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Host.Jobs;
+
+[Collection(nameof(SerialTests))]
+public sealed class JobServiceTests
+{
+    private static readonly JobRequest House = new("house", TrackCount: 3);
+
+    [Fact]
+    public async Task TryStart_Accepted_JobAcceptedIsTheLogsFirstEntryAndOnlyItsClientFindsIt()
+    {
+        using var host = new HostServer();
+        var jobs = host.Services.GetRequiredService<JobService>();
+
+        var admitted = jobs.TryStart(House, "alice");
+
+        var job = Assert.IsType<HostedJob>(admitted.Job);
+        await foreach (var first in job.Log.ReadAsync(0, CancellationToken.None))
+        {
+            Assert.Equal((1L, "job.accepted"), (first.Seq, first.Type));
+            break;
+        }
+
+        Assert.Same(job, await jobs.FindAsync(job.Id, "alice", CancellationToken.None).Within());
+        Assert.Null(await jobs.FindAsync(job.Id, "bob", CancellationToken.None).Within()); // as unknown as an id never issued
+        await job.Run.Within();
+        Assert.Equal("completed", JobSnapshot.Of(job).State);
+    }
+
+    [Fact]
+    public async Task TryStart_RunningAndQueuedAtTheirBounds_RefusedBusyWithARetryAfter()
+    {
+        using var host = new HostServer(new Dictionary<string, string?>
+        {
+            ["Pipeline:Admission:MaxActiveJobs"] = "1",
+            ["Pipeline:Admission:MaxQueuedJobs"] = "0",
+            ["Pipeline:Sandbox:LlmTokensPerSecond"] = "5", // keep the first job running
+        });
+        var jobs = host.Services.GetRequiredService<JobService>();
+
+        var first = jobs.TryStart(House, "alice");
+        var refused = jobs.TryStart(House, "alice");
+
+        Assert.NotNull(first.Job);
+        Assert.Equal(("busy", null), (refused.Refused, refused.Job));
+        Assert.True(refused.RetryAfter > TimeSpan.Zero);
+        Assert.True(jobs.Cancel(first.Job!));
+        await first.Job!.Run.Within();
+    }
+
+    [Fact]
+    public async Task DrainAsync_NothingRunning_ReturnsAndNoJobIsAdmittedAfter()
+    {
+        using var host = new HostServer();
+        var jobs = host.Services.GetRequiredService<JobService>();
+
+        await jobs.DrainAsync(CancellationToken.None).Within();
+
+        Assert.True(jobs.IsStopping);
+        Assert.Equal("stopping", jobs.NotReady);
+        Assert.Equal("stopping", jobs.TryStart(House, "alice").Refused);
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+
+namespace Pipeline.Configuration;
+
+/// <summary>
+/// Validates options bound from one configuration section: the DataAnnotations rules of a validator generated at
+/// compile time (<c>[OptionsValidator]</c>), then the rules a subclass adds, each failure naming its key and value
+/// (<c>Pipeline:Jobs:Deadline = 00:00:00 must be …</c>).
+/// </summary>
+/// <typeparam name="TOptions">The options type.</typeparam>
+/// <param name="section">The section the options bind from, e.g. <c>Pipeline:Jobs</c>.</param>
+/// <param name="annotations">The generated DataAnnotations validator.</param>
+public abstract class SectionOptionsValidator<TOptions>(string section, IValidateOptions<TOptions> annotations) : IValidateOptions<TOptions>
+    where TOptions : class
+{
+    /// <inheritdoc/>
+    public ValidateOptionsResult Validate(string? name, TOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new ValidateOptionsResultBuilder();
+        var key = SectionOf(name);
+        builder.AddAnnotated(key, annotations.Validate(name, options), options);
+        AddRules(key, options, builder);
+        return builder.Build();
+    }
+
+    /// <summary>The section the named options bind from; the one given at construction unless a subclass says otherwise.</summary>
+    /// <param name="name">The options' name.</param>
+    /// <returns>The section's key.</returns>
+    protected virtual string SectionOf(string? name) => section;
+
+    /// <summary>Adds the failures of the rules beyond the annotations, each naming its key under <paramref name="section"/>.</summary>
+    /// <param name="section">The section's key.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="builder">Where failures go.</param>
+    protected virtual void AddRules(string section, TOptions options, ValidateOptionsResultBuilder builder)
+    {
+    }
+}
