@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using LiteDB;
 using LiteDB.Engine;
@@ -11,8 +12,8 @@ namespace Pipeline.Host.Storage;
 /// <summary>
 /// Jobs and their event logs in one LiteDB file. LiteDB 5.0.20 is not safe with a reader beside a writer on one
 /// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
-/// in order: appends, a job's terminal event among them, wait up to <see cref="StorageOptions.FlushInterval"/> and are
-/// written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
+/// in order. Events are not queued: a log says it has some (<see cref="Pending"/>), and the owner takes them from it
+/// when it writes; they wait up to <see cref="StorageOptions.FlushInterval"/> and are written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
 /// same interval share one commit), each job's appends in a batch as one document (<see cref="StoredEventRun"/>), while a
 /// read or a flush writes at once. The log file is a <see cref="GroupSyncStream"/>: at most one <c>fsync</c> per
 /// <see cref="StorageOptions.SyncInterval"/>. A read sees every append queued before it. A log's readers see an entry
@@ -34,7 +35,15 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// <summary>Attempts a stop makes to write what a failing store still holds before it gives up on it.</summary>
     private const int AttemptsAtStop = 3;
 
-    private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// The bound of the owner's queue of record writes, reads, flushes and its own signals. Events do not queue: the
+    /// owner takes them from the logs (<see cref="Pending"/>). Admission bounds the jobs, so their two record writes,
+    /// and the connection limits bound the reads and flushes in flight, far below it.
+    /// </summary>
+    private const int QueueLimit = 65_536;
+
+    private readonly Channel<Operation> _operations = Channel.CreateBounded<Operation>(new BoundedChannelOptions(QueueLimit) { SingleReader = true });
+    private readonly ConcurrentDictionary<IStoredJobLog, byte> _pending = new(ReferenceEqualityComparer.Instance);
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
     private readonly Func<Stream, Stream>? _wrap;
@@ -55,6 +64,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private bool _stale; // failed: to be closed and reopened before the next use
     private DateTimeOffset _purgeDue;
     private int _generation; // of the open file: a drain or fault of a file closed since is old news
+    private int _untaken; // events appended to logs since the owner last took them (a hint for batching)
 
     /// <summary>Opens (or creates) the store's file; <paramref name="wrapFile"/> wraps each file it opens (tests inject faults there).</summary>
     public JobStore(IOptions<StorageOptions> options, IOptions<DataFolderOptions> folder, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger, Func<Stream, Stream>? wrapFile = null)
@@ -79,9 +89,16 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// <summary>Queues the job's record to be written (inserted or replaced).</summary>
     public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
 
-    /// <summary>Queues one event of a job's log, to be written with the next batch.</summary>
-    public void Append(string jobId, JobLogEntry entry, IJobLogCommits commits) =>
-        Enqueue(new Operation(OperationKind.Append, jobId, Entry: entry, Commits: commits));
+    /// <summary>Notes that a job's log has events to write: the owner takes them for its next batch.</summary>
+    public void Pending(IStoredJobLog log)
+    {
+        _pending.TryAdd(log, 0);
+        var untaken = Interlocked.Increment(ref _untaken);
+        if (untaken == 1 || untaken == _options.WriteBatch)
+        {
+            _operations.Writer.TryWrite(new Operation(OperationKind.Wake, "")); // a full queue is being read: the events are taken anyway
+        }
+    }
 
     /// <summary>A job with its whole log, or null.</summary>
     public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken = default) =>
@@ -138,16 +155,18 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
 
     private void Enqueue(Operation operation)
     {
-        if (_closing || !_operations.Writer.TryWrite(operation))
+        ObjectDisposedException.ThrowIf(_closing, this);
+        if (!_operations.Writer.TryWrite(operation))
         {
-            throw new InvalidOperationException("The job store is closed.");
+            throw new InvalidOperationException($"The job store's queue holds {QueueLimit} operations: its owner is stuck.");
         }
     }
 
     private async Task<IReadOnlyList<StoredJob>> RequestAsync(Operation operation, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_closing, this);
         var done = new TaskCompletionSource<IReadOnlyList<StoredJob>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Enqueue(operation with { Done = done });
+        await _operations.Writer.WriteAsync(operation with { Done = done }, cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -261,6 +280,9 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                     case OperationKind.Stop:
                         stopping = true;
                         continue;
+                    case OperationKind.Wake:
+                        due ??= _time.GetUtcNow() + _options.FlushInterval;
+                        continue;
                 }
 
                 pending.Add(operation);
@@ -268,22 +290,29 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
                 now |= operation.Kind is not OperationKind.Append and not OperationKind.Save;
             }
 
-            if (stopping && pending.Count == 0 && _written.Count == 0)
+            var events = !_pending.IsEmpty;
+            if (stopping && pending.Count == 0 && _written.Count == 0 && !events)
             {
                 return;
             }
 
+            if (events)
+            {
+                due ??= _time.GetUtcNow() + _options.FlushInterval;
+            }
+
             // One batch with LiteDB's writer at a time: a drain that begins after a commit then covers that commit.
             var failing = _fault is not null;
-            var ready = failing ? _time.GetUtcNow() >= due : now || stopping || pending.Count >= _options.WriteBatch || _time.GetUtcNow() >= due;
-            if (pending.Count > 0 && _written.Count == 0 && ready)
+            var ready = failing ? _time.GetUtcNow() >= due : now || stopping || pending.Count + Volatile.Read(ref _untaken) >= _options.WriteBatch || _time.GetUtcNow() >= due;
+            if ((pending.Count > 0 || events) && _written.Count == 0 && ready)
             {
+                Take(pending); // after the record writes read above: a job's ending record goes with its terminal event
                 if (Execute(pending))
                 {
                     pending.Clear();
                     due = null;
                 }
-                else if (stopping && --attemptsLeft == 0)
+                else if (stopping && --attemptsLeft <= 0)
                 {
                     GiveUp(pending);
                     pending.Clear();
@@ -321,6 +350,23 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             }
 
             await cancel.CancelAsync();
+        }
+    }
+
+    /// <summary>Takes every event the logs have appended since the last batch into <paramref name="pending"/>, each log's in order.</summary>
+    private void Take(List<Operation> pending)
+    {
+        Interlocked.Exchange(ref _untaken, 0);
+        var entries = new List<JobLogEntry>();
+        foreach (var log in _pending.Keys)
+        {
+            _pending.TryRemove(log, out _); // before the take: an event appended after it marks the log again
+            entries.Clear();
+            log.TakeUnwritten(entries);
+            foreach (var entry in entries)
+            {
+                pending.Add(new Operation(OperationKind.Append, log.JobId, Entry: entry, Log: log));
+            }
         }
     }
 
@@ -388,7 +434,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
             LogRecovered(_logger, was);
         }
 
-        foreach (var append in settled.SelectMany(b => b.Operations).Where(o => o.Commits is not null).GroupBy(o => o.Commits!))
+        foreach (var append in settled.SelectMany(b => b.Operations).Where(o => o.Log is not null).GroupBy(o => o.Log!))
         {
             append.Key.Committed(append.Max(o => o.Entry!.Seq));
         }
@@ -539,6 +585,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         Flush,
         Drained,
         Faulted,
+        Wake,
         Stop,
     }
 
@@ -547,7 +594,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         string JobId,
         JobRecord? Record = null,
         JobLogEntry? Entry = null,
-        IJobLogCommits? Commits = null,
+        IStoredJobLog? Log = null,
         TaskCompletionSource<IReadOnlyList<StoredJob>>? Done = null,
         long Drain = 0,
         Exception? Error = null,

@@ -23,7 +23,7 @@ internal sealed class JobLog(
     IPipelineEventSink? view = null,
     IJobLogStore? store = null,
     int unkeptBound = int.MaxValue,
-    Action? unkept = null) : IPipelineEventSink, IJobLogCommits
+    Action? unkept = null) : IPipelineEventSink, IStoredJobLog
 {
     private const int KeptBatchCapacity = 256;
 
@@ -34,8 +34,12 @@ internal sealed class JobLog(
     private bool _sealed;
     private bool _unkept;
     private int _committed;
+    private int _taken; // entries the store has taken to write
+    private string _jobId = "";
 
     public JobEnded? Ended { get; private set; }
+
+    string IStoredJobLog.JobId => _jobId;
 
     /// <summary>
     /// A log read back from the store: its <paramref name="entries"/> and the <paramref name="events"/> they hold
@@ -51,7 +55,7 @@ internal sealed class JobLog(
         int unkeptBound = int.MaxValue,
         Action? unkept = null)
     {
-        var log = new JobLog(time, types, view, store, unkeptBound, unkept) { _committed = entries.Count };
+        var log = new JobLog(time, types, view, store, unkeptBound, unkept) { _committed = entries.Count, _taken = entries.Count };
         log._entries.AddRange(entries);
         foreach (var e in events)
         {
@@ -120,10 +124,11 @@ internal sealed class JobLog(
 
             var entry = new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(LoggedEvents.Json));
             _entries.Add(entry);
+            _jobId = pipelineEvent.JobId;
             Observe(pipelineEvent);
             if (store is not null)
             {
-                store.Append(pipelineEvent.JobId, entry, this);
+                store.Pending(this); // the store takes it, with any others not yet taken, for its next batch
                 if (!_unkept && _entries.Count - _committed > unkeptBound && store.Fault is not null)
                 {
                     return _unkept = true; // a slow write is waited for; only one the store cannot make ends the job
@@ -138,7 +143,16 @@ internal sealed class JobLog(
         return false;
     }
 
-    void IJobLogCommits.Committed(long seq)
+    void IStoredJobLog.TakeUnwritten(List<JobLogEntry> into)
+    {
+        lock (_lock)
+        {
+            into.AddRange(CollectionsMarshal.AsSpan(_entries)[_taken..]);
+            _taken = _entries.Count;
+        }
+    }
+
+    void IStoredJobLog.Committed(long seq)
     {
         lock (_lock)
         {
