@@ -16,7 +16,8 @@ public static class PipelineHostBuilderExtensions
 
     /// <summary>
     /// Reads the tuning file (optional, reloaded on change) after <c>appsettings*.json</c> and before environment
-    /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise;
+    /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise
+    /// (with no API token, on loopback only, whether the address comes from the URLs or from Kestrel's endpoints);
     /// caps connections below the open-files limit and applies <see cref="TransportOptions"/>.
     /// </summary>
     /// <param name="builder">The application builder.</param>
@@ -36,6 +37,15 @@ public static class PipelineHostBuilderExtensions
         {
             // An open API is for this machine only: any other bind address becomes loopback, same port.
             urls = string.Join(';', urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Loopback));
+
+            // Kestrel's own endpoints (Kestrel:Endpoints:{name}:Url) win over the URLs above: they are held to loopback too.
+            var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren()
+                .Where(e => e["Url"] is { Length: > 0 } url && Loopback(url) != url)
+                .ToDictionary(e => $"Kestrel:Endpoints:{e.Key}:Url", e => (string?)Loopback(e["Url"]!));
+            if (endpoints.Count > 0)
+            {
+                builder.Configuration.AddInMemoryCollection(endpoints);
+            }
         }
 
         builder.WebHost.UseUrls(urls);

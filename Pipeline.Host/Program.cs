@@ -19,12 +19,12 @@ builder.Services
     .AddPipelineTelemetry();
 
 var app = builder.Build();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseCors();
-app.UseRateLimiter();
 app.MapOpenApi();
 app.MapPipelineEndpoints();
 app.MapInProcessSandbox();

@@ -14,7 +14,9 @@ public static class SandboxEndpointRouteBuilderExtensions
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapSandbox(this IEndpointRouteBuilder endpoints)
     {
-        var sandbox = endpoints.MapGroup("/sandbox").ExcludeFromDescription();
+        var sandbox = endpoints.MapGroup("/sandbox").ExcludeFromDescription()
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes))
+            .AddEndpointFilter(SameMachineOnly);
         sandbox.MapGet("/requests", (SandboxRequestLog log, string? upstream) => TypedResults.Ok(log.Snapshot(upstream)));
         sandbox.MapDelete("/requests", (SandboxRequestLog log) =>
         {
@@ -44,6 +46,20 @@ public static class SandboxEndpointRouteBuilderExtensions
     }
 
     private static readonly object ArrivedKey = new();
+
+    /// <summary>The largest request body a fake upstream reads: a model prompt for a set is a few KiB.</summary>
+    private const long MaxBodyBytes = 1024 * 1024;
+
+    // The sandbox stands in for services a host calls: it answers callers on this machine (loopback, or the address
+    // the call came in on) unless Pipeline:Sandbox:AllowRemote says otherwise; to anyone else it is not there.
+    internal static ValueTask<object?> SameMachineOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var remote = http.Connection.RemoteIpAddress;
+        var allowed = remote is null || System.Net.IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress)
+            || http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SandboxOptions>>().Value.AllowRemote;
+        return allowed ? next(context) : ValueTask.FromResult<object?>(TypedResults.NotFound());
+    }
 
     /// <summary>
     /// Stamps each sandbox request's arrival before routing and endpoint work (whose first run is slowed by JIT), so

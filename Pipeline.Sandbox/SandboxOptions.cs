@@ -9,6 +9,9 @@ public sealed class SandboxOptions
     /// <summary>Seed of the latency and fault dice, so runs repeat.</summary>
     public int Seed { get; set; } = 1;
 
+    /// <summary>Answers callers on other machines too; by default only callers on this one (loopback, or the address the call came in on).</summary>
+    public bool AllowRemote { get; set; }
+
     /// <summary>Requests kept in the request log, newest last.</summary>
     public int RequestLogCapacity { get; set; } = 100_000;
 

@@ -10,6 +10,6 @@ namespace Pipeline.Host.Jobs;
 /// <param name="RetryAfter">When asking again may succeed.</param>
 internal readonly record struct Admission(HostedJob? Job, string? Refused = null, string? Detail = null, TimeSpan RetryAfter = default)
 {
-    /// <summary>The reasons a job can be refused, for metrics that start every label at zero.</summary>
-    public static readonly string[] Reasons = ["busy", "quota", "stopping", "storage_unavailable"];
+    /// <summary>The reasons a job can be refused (and <c>rate_limited</c>, a client past its starts a minute), for metrics that start every label at zero.</summary>
+    public static readonly string[] Reasons = ["busy", "quota", "rate_limited", "stopping", "storage_unavailable"];
 }

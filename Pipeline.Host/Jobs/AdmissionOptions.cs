@@ -16,9 +16,13 @@ public sealed class AdmissionOptions
     [Range(0, 1_000_000)]
     public int MaxQueuedJobs { get; set; } = 128;
 
-    /// <summary>Jobs one client (bearer token, else remote address) may start per minute; beyond it, 429. Default 60.</summary>
+    /// <summary>Jobs one client (its bearer token's name) may start in any minute; beyond it, 429. Default 60.</summary>
     [Range(1, 1_000_000)]
     public int JobsPerClientPerMinute { get; set; } = 60;
+
+    /// <summary>Event streams one client (its bearer token's name) may hold open at once; beyond it, 429. Not applied while the API is open (loopback only). Default 100.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxStreamsPerClient { get; set; } = 100;
 
     /// <summary>Largest request body. Default 64 KiB; larger gets 413.</summary>
     [Range(1024, 10_000_000)]

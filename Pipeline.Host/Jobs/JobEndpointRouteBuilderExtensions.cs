@@ -23,12 +23,11 @@ public static class JobEndpointRouteBuilderExtensions
         var jobs = endpoints.MapGroup("/v1/jobs").WithTags("Jobs");
         jobs.MapPost("/", Start).WithName("StartJob")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(admission.MaxBodyBytes))
-            .RequireRateLimiting(Security.SecurityServiceCollectionExtensions.StartJobPolicy)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        jobs.MapGet("/{id}/events", Events).WithName("JobEvents").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id}/events", Events).WithName("JobEvents").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
         jobs.MapGet("/{id}", Snapshot).WithName("GetJob").ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{id}/set", Set).WithName("GetJobSet").ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -49,7 +48,7 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<SseStreamResult, Accepted<JobAcceptedResponse>, ValidationProblem, ProblemHttpResult>> Start(
-        JobRequest? request, HttpContext http, JobService jobs, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
+        JobRequest? request, HttpContext http, JobService jobs, Security.JobStartLimiter limiter, Security.ClientStreams streams, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
     {
         if (request is null)
         {
@@ -62,9 +61,26 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.ValidationProblem(errors);
         }
 
-        var admitted = jobs.TryStart(request, Security.BearerTokenFilter.Client(http));
+        var client = Security.BearerTokenFilter.Client(http);
+        var streaming = http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+        var slot = streaming ? streams.TryOpen(client) : null; // taken before the job starts: a job nobody could watch is not started
+        if (streaming && slot is null)
+        {
+            return TooManyStreams(http);
+        }
+
+        if (!limiter.TryAcquire(client, out var wait))
+        {
+            slot?.Dispose();
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            metrics.Rejected("rate_limited");
+            return TypedResults.Problem("Too many jobs started by this client; retry after the given delay.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limited");
+        }
+
+        var admitted = jobs.TryStart(request, client);
         if (admitted.Job is not { } job)
         {
+            slot?.Dispose();
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(admitted.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             metrics.Rejected(admitted.Refused!);
             var title = admitted.Refused switch
@@ -77,9 +93,9 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem(admitted.Detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
         }
 
-        if (http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
+        if (slot is not null)
         {
-            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), 0, heartbeat, options, metrics, () => jobs.Subscribe(job));
+            return new SseStreamResult(job.Log.ReadAsync(0, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), 0, heartbeat, options, metrics, () => jobs.Subscribe(job), slot);
         }
 
         // A stream shows job.accepted only once it is written; a 202 waits for the same.
@@ -95,9 +111,10 @@ public static class JobEndpointRouteBuilderExtensions
     }
 
     private static async Task<Results<SseStreamResult, ProblemHttpResult>> Events(
-        string id, string? lastEventId, HttpContext http, JobService jobs, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
+        string id, string? lastEventId, HttpContext http, JobService jobs, Security.ClientStreams streams, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics)
     {
-        if (await jobs.FindAsync(id, Security.BearerTokenFilter.Client(http), http.RequestAborted) is not { } job)
+        var client = Security.BearerTokenFilter.Client(http);
+        if (await jobs.FindAsync(id, client, http.RequestAborted) is not { } job)
         {
             return NotFound(id);
         }
@@ -110,7 +127,15 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem($"Last-Event-ID '{Printable(resume)}' is not an event id of this job (0–{job.Log.LastSequence}).", statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
         }
 
-        return new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), after, heartbeat, options, metrics, () => jobs.Subscribe(job));
+        return streams.TryOpen(client) is { } slot
+            ? new SseStreamResult(job.Log.ReadAsync(after, http.RequestAborted, options.Current.LagBound, options.Current.MaxLag), after, heartbeat, options, metrics, () => jobs.Subscribe(job), slot)
+            : TooManyStreams(http);
+    }
+
+    private static ProblemHttpResult TooManyStreams(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem("This client has as many event streams open as it may; close one, or retry after the given delay.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many streams");
     }
 
     private static async Task<Results<Ok<JobSnapshot>, ProblemHttpResult>> Snapshot(string id, HttpContext http, JobService jobs) =>

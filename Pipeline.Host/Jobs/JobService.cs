@@ -138,6 +138,11 @@ internal sealed partial class JobService(
     /// <summary>A job of <paramref name="client"/>'s, running or kept (in memory or in the store); another client's job is not found.</summary>
     public async Task<HostedJob?> FindAsync(string id, string client, CancellationToken cancellationToken)
     {
+        if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower))
+        {
+            return null; // not an id this host issues (JobRegistry.NewId): the store, whose keys ignore case, is not asked
+        }
+
         await _resumed.Task.WaitAsync(cancellationToken); // a job left running by the last run is found once it runs again
         if (!_jobs.TryGetValue(id, out var job))
         {

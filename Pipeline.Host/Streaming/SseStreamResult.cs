@@ -7,12 +7,14 @@ namespace Pipeline.Host.Streaming;
 /// Writes a job's events as SSE: each entry's frame (<see cref="SseFrames"/>, shared by every stream), the
 /// <c>retry:</c> hint on the first, the proxy headers, and <c>: ping</c> comments from the host's
 /// <see cref="SseHeartbeat"/> while quiet. Entries that are ready go out together in one flush.
-/// Ids skipped after <paramref name="after"/> are events a lagging reader got merged or superseded: counted.
+/// Ids skipped after <paramref name="after"/> are events a lagging reader got merged or superseded: counted. The
+/// <paramref name="held"/> lease (the client's stream slot) is released when the stream ends.
 /// </summary>
-internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, long after, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics, Func<IDisposable>? subscribe = null) : IResult
+internal sealed class SseStreamResult(IAsyncEnumerable<JobLogEntry> entries, long after, SseHeartbeat heartbeat, ReloadableOptions<StreamingOptions> options, HostMetrics metrics, Func<IDisposable>? subscribe = null, IDisposable? held = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        using var slot = held;
         var response = httpContext.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";

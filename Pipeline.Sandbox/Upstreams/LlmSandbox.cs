@@ -21,10 +21,15 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
             return AnthropicError(StatusCodes.Status401Unauthorized, "authentication_error", "x-api-key header is required");
         }
 
-        var body = await ReadAsync(request, cancellationToken);
-        if (body?["messages"] is not JsonArray messages || body["max_tokens"] is null)
+        var (body, unread) = await ReadAsync(request, cancellationToken);
+        if (unread is { } status)
         {
-            return AnthropicError(StatusCodes.Status400BadRequest, "invalid_request_error", "messages and max_tokens are required");
+            return AnthropicError(status, "invalid_request_error", status == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "The body is not valid JSON");
+        }
+
+        if (body?["messages"] is not JsonArray messages || body["max_tokens"] is null || UserText(messages) is not { } prompt)
+        {
+            return AnthropicError(StatusCodes.Status400BadRequest, "invalid_request_error", "messages (each a role and a string or text blocks) and max_tokens are required");
         }
 
         var (verdict, retryAfter) = await gate.EnterAsync(AnthropicUpstream, SandboxGate.KeyOf(request), gate.Options.Anthropic, cancellationToken);
@@ -37,10 +42,10 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
                 return AnthropicError(529, "overloaded_error", "Overloaded");
         }
 
-        var answer = SandboxDj.Answer(UserText(messages));
-        var model = body["model"]?.GetValue<string>() ?? "sandbox";
+        var answer = SandboxDj.Answer(prompt);
+        var model = Text(body["model"]) ?? "sandbox";
         request.HttpContext.Response.Headers["request-id"] = "req_sbx" + Guid.NewGuid().ToString("N")[..16];
-        if (body["stream"]?.GetValue<bool>() != true)
+        if (!Flag(body["stream"]))
         {
             return Results.Json(new
             {
@@ -65,10 +70,15 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
             return OpenAiError(StatusCodes.Status401Unauthorized, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
         }
 
-        var body = await ReadAsync(request, cancellationToken);
-        if (body?["messages"] is not JsonArray messages)
+        var (body, unread) = await ReadAsync(request, cancellationToken);
+        if (unread is { } status)
         {
-            return OpenAiError(StatusCodes.Status400BadRequest, "invalid_request_error", null, "messages is required");
+            return OpenAiError(status, "invalid_request_error", null, status == StatusCodes.Status413PayloadTooLarge ? "Request body too large." : "We could not parse the JSON body of your request.");
+        }
+
+        if (body?["messages"] is not JsonArray messages || UserText(messages) is not { } prompt)
+        {
+            return OpenAiError(StatusCodes.Status400BadRequest, "invalid_request_error", null, "messages is required, each a role and a string or text parts");
         }
 
         var (verdict, retryAfter) = await gate.EnterAsync(OpenAiUpstream, SandboxGate.KeyOf(request), gate.Options.OpenAi, cancellationToken);
@@ -81,10 +91,10 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
                 return OpenAiError(StatusCodes.Status503ServiceUnavailable, "server_error", null, "The server is overloaded.");
         }
 
-        var answer = SandboxDj.Answer(UserText(messages));
-        var model = body["model"]?.GetValue<string>() ?? "sandbox";
+        var answer = SandboxDj.Answer(prompt);
+        var model = Text(body["model"]) ?? "sandbox";
         request.HttpContext.Response.Headers["x-request-id"] = "req_sbx" + Guid.NewGuid().ToString("N")[..16];
-        var usage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var usage = Flag(body["stream_options"]?["include_usage"]);
         return TypedResults.ServerSentEvents(OpenAiStream(answer, model, usage, verdict == SandboxVerdict.Malform, cancellationToken));
     }
 
@@ -144,27 +154,57 @@ internal sealed class LlmSandbox(SandboxGate gate, TimeProvider time)
 
     private static SseItem<string> Data(object data) => new(JsonSerializer.Serialize(data));
 
-    private static async Task<JsonNode?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The body as JSON; or, for one too large (the request size limit) or not JSON, the status that says so.</summary>
+    private static async Task<(JsonNode? Body, int? Status)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            return await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            return (await JsonNode.ParseAsync(request.Body, cancellationToken: cancellationToken), null);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, StatusCodes.Status400BadRequest);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (null, e.StatusCode);
         }
     }
 
-    // Message content is a string or an array of blocks; only text blocks matter here.
-    private static string UserText(JsonArray messages) => string.Join('\n', messages
-        .Where(m => m?["role"]?.GetValue<string>() == "user")
-        .SelectMany(m => m!["content"] switch
+    // Message content is a string or an array of blocks; only text blocks matter here. Null when a message is not of that shape.
+    private static string? UserText(JsonArray messages)
+    {
+        var text = new List<string>();
+        foreach (var message in messages)
         {
-            JsonValue v => [v.GetValue<string>()],
-            JsonArray blocks => blocks.Select(b => b?["text"]?.GetValue<string>() ?? ""),
-            _ => [],
-        }));
+            if (message is not JsonObject || Text(message["role"]) is not { } role)
+            {
+                return null;
+            }
+
+            List<string>? parts = message["content"] switch
+            {
+                JsonValue v => Text(v) is { } one ? [one] : null,
+                JsonArray blocks when blocks.All(b => b is JsonObject) => [.. blocks.Select(b => Text(b!["text"]) ?? "")],
+                _ => null,
+            };
+            if (parts is null)
+            {
+                return null;
+            }
+
+            if (role == "user")
+            {
+                text.AddRange(parts);
+            }
+        }
+
+        return string.Join('\n', text);
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static bool Flag(JsonNode? node) => node is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private static string Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 

@@ -12,7 +12,11 @@ internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search,
 {
     public const string Upstream = "spotify";
 
+    /// <summary>Tokens kept at most: past it the oldest are forgotten (their holders get 401 and ask again).</summary>
+    internal const int TokenLimit = 10_000;
+
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _issued = new();
 
     public IResult Token(HttpRequest request, IFormCollection form)
     {
@@ -25,6 +29,12 @@ internal sealed class SpotifySandbox(MusicCatalog catalog, CatalogSearch search,
         var token = "sbx" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var lifetime = gate.Options.SpotifyTokenLifetime;
         _tokens[token] = time.GetUtcNow() + lifetime;
+        _issued.Enqueue(token);
+        while (_tokens.Count > TokenLimit && _issued.TryDequeue(out var oldest))
+        {
+            _tokens.TryRemove(oldest, out _);
+        }
+
         return SandboxReply.Json(new { access_token = token, token_type = "Bearer", expires_in = (int)lifetime.TotalSeconds });
     }
 

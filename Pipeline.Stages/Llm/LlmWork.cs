@@ -66,7 +66,8 @@ internal sealed class LlmWork(Lazy<IChatClient> chat, TimeProvider time)
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var failure = e as UpstreamException ?? new UpstreamException("llm", "upstream_error", e.Message, e);
+            // Clients get what failed, not the model service's own words (an SDK echoes its error body in its message).
+            var failure = e as UpstreamException ?? new UpstreamException("llm", "upstream_error", $"The model's call failed ({(e is HttpRequestException { StatusCode: { } status } ? $"HTTP {(int)status}" : e.GetType().Name)}).", e);
             // The set is the product: it comes out, ordered, without the model's notes.
             var set = draft.Set with { Review = $"no notes: the model failed ({failure.Reason})" };
             job.Events.Publish(new SetCompleted(job.Id, time.GetUtcNow(), set));

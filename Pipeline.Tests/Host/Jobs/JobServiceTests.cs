@@ -28,6 +28,7 @@ public sealed class JobServiceTests
         Assert.Null(await jobs.FindAsync(job.Id, "bob", CancellationToken.None).Within()); // as unknown as an id never issued
         await job.Run.Within();
         Assert.Equal("completed", JobSnapshot.Of(job).State);
+        Assert.Null(await jobs.FindAsync(job.Id.ToUpperInvariant(), "alice", CancellationToken.None).Within()); // ids are lower-case hex, matched exactly
     }
 
     [Fact]
