@@ -7,7 +7,12 @@ namespace Pipeline.Host;
 /// <summary>Maps the host's HTTP endpoints.</summary>
 public static class PipelineEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the job API, <c>/metrics</c> (Prometheus), <c>/health/live</c>, <c>/health/ready</c> (503 until unfinished jobs have resumed, while the job store cannot write, and once a graceful stop has begun) and <c>GET /v1/throttle</c> (the shared throttle's snapshot).</summary>
+    /// <summary>
+    /// Maps the job API, <c>/health/live</c>, <c>/health/ready</c> (503 until unfinished jobs have resumed, while the job
+    /// store cannot write, and once a graceful stop has begun), <c>GET /v1/throttle</c> (the shared throttle's snapshot)
+    /// and the management endpoints <c>/metrics</c> (Prometheus) and <c>/openapi/v1.json</c>, kept apart as
+    /// <c>Pipeline:Management</c> says.
+    /// </summary>
     /// <param name="endpoints">The route builder.</param>
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapPipelineEndpoints(this IEndpointRouteBuilder endpoints)
@@ -17,7 +22,9 @@ public static class PipelineEndpointRouteBuilderExtensions
         endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (JobService jobs) => jobs.NotReady is { } why
             ? TypedResults.Json(new HealthStatus(why, why == "storage_unavailable" ? jobs.StoreFault : null), statusCode: StatusCodes.Status503ServiceUnavailable)
             : TypedResults.Ok(new HealthStatus("ready")));
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        var management = endpoints.MapGroup("").AddEndpointFilter<Security.ManagementFilter>();
+        management.MapPrometheusScrapingEndpoint("/metrics");
+        management.MapOpenApi();
         var api = endpoints.MapGroup("").AddEndpointFilter<Security.BearerTokenFilter>();
         api.MapGet("/v1/throttle", (Throttle throttle) => TypedResults.Ok(throttle.GetSnapshot()));
         api.MapJobEndpoints();

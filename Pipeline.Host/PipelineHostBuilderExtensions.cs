@@ -32,6 +32,10 @@ public static class PipelineHostBuilderExtensions
         sources.Insert(afterJson, source);
 
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : DefaultUrl;
+        if (builder.Configuration[$"{Security.ManagementOptions.Section}:Url"] is { Length: > 0 } management)
+        {
+            urls += ";" + management; // the management endpoints' own listener
+        }
         var auth = builder.Configuration.GetSection(Security.AuthOptions.Section).Get<Security.AuthOptions>() ?? new();
         if (!auth.Enabled)
         {

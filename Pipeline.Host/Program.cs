@@ -25,7 +25,6 @@ app.UseStatusCodePages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseCors();
-app.MapOpenApi();
 app.MapPipelineEndpoints();
 app.MapInProcessSandbox();
 app.Run();

@@ -6,7 +6,10 @@ namespace Pipeline.Host.Security;
 /// <summary>Registers who may call the API and how often.</summary>
 public static class SecurityServiceCollectionExtensions
 {
-    /// <summary>Adds the bearer tokens (<c>Pipeline:Auth</c>, validated at start) and the filter that requires one on the API when any is set.</summary>
+    /// <summary>
+    /// Adds the bearer tokens (<c>Pipeline:Auth</c>, validated at start) and the filter that requires one on the API when
+    /// any is set, and where the management endpoints are served (<c>Pipeline:Management</c>).
+    /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddPipelineAuth(this IServiceCollection services)
@@ -14,6 +17,9 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<BearerTokenFilter>();
+        services.AddOptions<ManagementOptions>().BindConfiguration(ManagementOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ManagementOptions>, ManagementOptionsValidator>();
+        services.AddSingleton<ManagementFilter>();
         return services;
     }
 

@@ -13,7 +13,6 @@ public static class TelemetryServiceCollectionExtensions
         "Microsoft.AspNetCore.Hosting",
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.MemoryPool",
-        "Microsoft.AspNetCore.RateLimiting",
         "System.Runtime",
     ];
 
