@@ -20,6 +20,10 @@ public sealed class AdmissionOptions
     [Range(1, 1_000_000)]
     public int JobsPerClientPerMinute { get; set; } = 60;
 
+    /// <summary>Jobs one client (its bearer token's name) may have running or queued at once; beyond it, 429. Not applied while the API is open (loopback only). Default 16.</summary>
+    [Range(1, 100_000)]
+    public int MaxActiveJobsPerClient { get; set; } = 16;
+
     /// <summary>Event streams one client (its bearer token's name) may hold open at once; beyond it, 429. Not applied while the API is open (loopback only). Default 100.</summary>
     [Range(1, 1_000_000)]
     public int MaxStreamsPerClient { get; set; } = 100;

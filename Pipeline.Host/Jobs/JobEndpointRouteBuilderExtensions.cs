@@ -88,9 +88,11 @@ public static class JobEndpointRouteBuilderExtensions
                 "stopping" => "Stopping",
                 "storage_unavailable" => "Storage unavailable",
                 "quota" => "Upstream quotas full",
+                "client_jobs" => "Too many jobs",
                 _ => "Busy",
             };
-            return TypedResults.Problem(admitted.Detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
+            var status = admitted.Refused == "client_jobs" ? StatusCodes.Status429TooManyRequests : StatusCodes.Status503ServiceUnavailable; // the client's own bound, not the host's
+            return TypedResults.Problem(admitted.Detail, statusCode: status, title: title);
         }
 
         if (slot is not null)

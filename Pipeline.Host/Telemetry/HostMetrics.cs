@@ -25,7 +25,7 @@ internal sealed class HostMetrics
         _written = meter.CreateCounter<long>("pipeline.sse.events.written", "{event}", "Events written to streams.");
         _superseded = meter.CreateCounter<long>("pipeline.sse.events.superseded", "{event}", "Events a lagging stream skipped: superseded stage.progress and llm.delta merged into a later one.");
         _superseded.Add(0);
-        _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, quota, rate_limited, stopping, storage_unavailable).");
+        _rejected = meter.CreateCounter<long>("pipeline.jobs.rejected", "{job}", "Jobs refused at admission, by reason (busy, client_jobs, quota, rate_limited, stopping, storage_unavailable).");
         foreach (var reason in Jobs.Admission.Reasons)
         {
             _rejected.Add(0, new KeyValuePair<string, object?>("reason", reason)); // zero, not missing, on a quiet host

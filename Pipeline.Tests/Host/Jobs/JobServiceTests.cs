@@ -53,6 +53,31 @@ public sealed class JobServiceTests
     }
 
     [Fact]
+    public async Task TryStart_AClientAtItsOwnBound_RefusedWhileAnotherClientStartsAndItsSlotComesBackWhenAJobEnds()
+    {
+        using var host = new HostServer(new Dictionary<string, string?>
+        {
+            ["Pipeline:Auth:Tokens:alice"] = "alice-secret-token-1",
+            ["Pipeline:Auth:Tokens:bob"] = "bob-secret-token-22",
+            ["Pipeline:Admission:MaxActiveJobsPerClient"] = "1",
+            ["Pipeline:Sandbox:LlmTokensPerSecond"] = "5", // keep the first job running
+            ["Pipeline:Storage:DrainTimeout"] = "00:00:00",
+        });
+        var jobs = host.Services.GetRequiredService<JobService>();
+
+        var first = jobs.TryStart(House, "alice");
+        var refused = jobs.TryStart(House, "alice");
+        var bobs = jobs.TryStart(House, "bob");
+
+        Assert.NotNull(first.Job);
+        Assert.Equal(("client_jobs", null), (refused.Refused, refused.Job));
+        Assert.NotNull(bobs.Job);
+        Assert.True(jobs.Cancel(first.Job!));
+        await first.Job!.Run.Within();
+        Assert.NotNull(jobs.TryStart(House, "alice").Job);
+    }
+
+    [Fact]
     public async Task DrainAsync_NothingRunning_ReturnsAndNoJobIsAdmittedAfter()
     {
         using var host = new HostServer();
