@@ -36,7 +36,7 @@ internal sealed partial class JobService(
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly SemaphoreSlim _running = new(admission.Value.MaxActiveJobs, admission.Value.MaxActiveJobs);
     private readonly TaskCompletionSource _resumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ConcurrentDictionary<string, int> _byClient = new(StringComparer.Ordinal); // running and queued, per client
+    private readonly Security.ClientCounts _byClient = new(); // running and queued, per client
     private int _admitted;
     private volatile bool _stopping;
 
@@ -82,7 +82,7 @@ internal sealed partial class JobService(
                 wait - gathering);
         }
 
-        if (!TryAdmit(client))
+        if (!_byClient.TryTake(client, auth.Value.Enabled ? admission.Value.MaxActiveJobsPerClient : int.MaxValue))
         {
             return new Admission(null, "client_jobs", $"This client has {admission.Value.MaxActiveJobsPerClient} jobs running or queued, as many as it may; retry after the given delay.", Pause);
         }
@@ -90,7 +90,7 @@ internal sealed partial class JobService(
         if (Interlocked.Increment(ref _admitted) > bound)
         {
             Interlocked.Decrement(ref _admitted);
-            Release(client);
+            _byClient.Return(client);
             return new Admission(null, "busy", "The host is running and queueing as many jobs as it takes; retry after the given delay.", Pause);
         }
 
@@ -244,37 +244,10 @@ internal sealed partial class JobService(
         var rerun = new ResumeFilter(events, log, () => EndRunning(record.Id, "interrupted")); // the re-run says nothing twice
         var context = registry.Start(rerun, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         Interlocked.Increment(ref _admitted);
-        _byClient.AddOrUpdate(record.Client, 1, static (_, n) => n + 1); // resumed whatever the client's bound: it was admitted before
+        _byClient.Take(record.Client); // resumed whatever the client's bound: it was admitted before
         var job = Run(record, log, view, context);
         LogResumed(logger, record.Id, stored.Events.Count);
         job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
-    }
-
-    /// <summary>Counts a job against its client's bound (<see cref="AdmissionOptions.MaxActiveJobsPerClient"/>, with tokens set); false at the bound.</summary>
-    private bool TryAdmit(string client)
-    {
-        var limit = auth.Value.Enabled ? admission.Value.MaxActiveJobsPerClient : int.MaxValue;
-        while (true)
-        {
-            var admitted = _byClient.GetValueOrDefault(client);
-            if (admitted >= limit)
-            {
-                return false;
-            }
-
-            if (admitted == 0 ? _byClient.TryAdd(client, 1) : _byClient.TryUpdate(client, admitted + 1, admitted))
-            {
-                return true;
-            }
-        }
-    }
-
-    private void Release(string client)
-    {
-        if (_byClient.AddOrUpdate(client, 0, static (_, n) => n - 1) == 0)
-        {
-            _byClient.TryRemove(new KeyValuePair<string, int>(client, 0));
-        }
     }
 
     /// <summary>Ends a job running here as failed, e.g. when its events can be kept no further.</summary>
@@ -332,7 +305,7 @@ internal sealed partial class JobService(
     private void Finish(HostedJob hosted)
     {
         Interlocked.Decrement(ref _admitted);
-        Release(hosted.Client);
+        _byClient.Return(hosted.Client);
         if (hosted.Log.Ended is { } ended)
         {
             hosted.Record.Ended = true;

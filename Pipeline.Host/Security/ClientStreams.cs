@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Pipeline.Host.Jobs;
 
@@ -11,7 +10,7 @@ namespace Pipeline.Host.Security;
 /// </summary>
 internal sealed class ClientStreams(IOptions<AdmissionOptions> admission, IOptions<AuthOptions> auth)
 {
-    private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
+    private readonly ClientCounts _open = new();
 
     /// <summary>A stream for <paramref name="client"/>, held until the lease is disposed; null when it has its most open.</summary>
     public IDisposable? TryOpen(string client)
@@ -21,31 +20,10 @@ internal sealed class ClientStreams(IOptions<AdmissionOptions> admission, IOptio
             return Lease.Unbounded;
         }
 
-        var limit = admission.Value.MaxStreamsPerClient;
-        while (true)
-        {
-            var open = _open.GetValueOrDefault(client);
-            if (open >= limit)
-            {
-                return null;
-            }
-
-            if (open == 0 ? _open.TryAdd(client, 1) : _open.TryUpdate(client, open + 1, open))
-            {
-                return new Lease(this, client);
-            }
-        }
+        return _open.TryTake(client, admission.Value.MaxStreamsPerClient) ? new Lease(_open, client) : null;
     }
 
-    private void Close(string client)
-    {
-        if (_open.AddOrUpdate(client, 0, static (_, open) => open - 1) == 0)
-        {
-            _open.TryRemove(new KeyValuePair<string, int>(client, 0)); // unless another opened meanwhile
-        }
-    }
-
-    private sealed class Lease(ClientStreams? owner, string client) : IDisposable
+    private sealed class Lease(ClientCounts? counts, string client) : IDisposable
     {
         public static readonly Lease Unbounded = new(null, "");
 
@@ -53,9 +31,9 @@ internal sealed class ClientStreams(IOptions<AdmissionOptions> admission, IOptio
 
         public void Dispose()
         {
-            if (owner is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
+            if (counts is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                owner.Close(client);
+                counts.Return(client);
             }
         }
     }
