@@ -11,7 +11,7 @@ namespace Pipeline.Host.Streaming;
 /// <c>{"type","jobId","seq","at",…}</c>. Readers replay after a sequence number and then follow live appends with no
 /// gap and no duplicate. Nothing is appended after the terminal event, or after the log is sealed for a restart. Every
 /// event logged (and every one restored) is shown, in the log's order, to the job's <paramref name="view"/>. With a
-/// <paramref name="store"/>, each entry is handed to it in order and readers see it once it is committed, so no client
+/// <paramref name="store"/>, the store takes the entries in order and readers see each once it is committed, so no client
 /// ever holds an id a crash could take back; when more than <paramref name="unkeptBound"/> entries wait for a store that
 /// cannot write, <paramref name="unkept"/> is called once (the job is ended rather than holding ever more in memory).
 /// Waiting readers are woken in waves spaced on <paramref name="time"/> (<see cref="StreamWaves"/>); a reader that falls
