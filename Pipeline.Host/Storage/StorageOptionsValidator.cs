@@ -12,7 +12,7 @@ internal sealed class StorageOptionsValidator() : SectionOptionsValidator<Storag
 {
     protected override void AddRules(string section, StorageOptions options, ValidateOptionsResultBuilder builder)
     {
-        if (options.JobsFile is { } file && (file.Trim().Length == 0 || file.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        if (options.JobsFile is { } file && !NamesAPath(file))
         {
             builder.AddError($"{section}:JobsFile = '{file}' must name a file.");
         }

@@ -14,7 +14,7 @@ internal sealed class CacheOptionsValidator() : SectionOptionsValidator<CacheOpt
 
     protected override void AddRules(string section, CacheOptions options, ValidateOptionsResultBuilder builder)
     {
-        if (string.IsNullOrWhiteSpace(options.Path) || options.Path.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0)
+        if (options.Path is null || !NamesAPath(options.Path))
         {
             builder.AddError($"{section}:Path = '{options.Path}' must name a file.");
         }

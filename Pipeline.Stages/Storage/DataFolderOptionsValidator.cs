@@ -12,7 +12,7 @@ internal sealed class DataFolderOptionsValidator() : SectionOptionsValidator<Dat
 {
     protected override void AddRules(string section, DataFolderOptions options, ValidateOptionsResultBuilder builder)
     {
-        if (options.Directory is { } directory && (directory.Trim().Length == 0 || directory.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        if (options.Directory is { } directory && !NamesAPath(directory))
         {
             builder.AddError($"{section}:Directory = '{directory}' must name a folder.");
         }

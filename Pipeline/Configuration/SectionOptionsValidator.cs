@@ -36,4 +36,10 @@ public abstract class SectionOptionsValidator<TOptions>(string section, IValidat
     protected virtual void AddRules(string section, TOptions options, ValidateOptionsResultBuilder builder)
     {
     }
+
+    /// <summary>True when <paramref name="path"/> names a file or folder: not blank, and no character a path cannot hold.</summary>
+    /// <param name="path">The configured path.</param>
+    /// <returns>True when it can be used as a path.</returns>
+    protected static bool NamesAPath(string path) =>
+        !string.IsNullOrWhiteSpace(path) && path.IndexOfAny(Path.GetInvalidPathChars()) < 0;
 }
