@@ -10,7 +10,7 @@ namespace Pipeline.Stages.Enrichment;
 /// track, or while the endpoint answers 403/404 (closed to apps registered after Nov 2024), the join in
 /// <see cref="JobTracks"/> takes the BPM enrichment found on Deezer.
 /// </summary>
-internal sealed class AudioFeaturesWork(AudioFeaturesLookup lookup, UpstreamCalls calls, JobTracks collected)
+internal sealed class AudioFeaturesWork(AudioFeaturesLookup lookup, JobTracks collected)
 {
     public const string Stage = "audio-features";
 
@@ -30,13 +30,7 @@ internal sealed class AudioFeaturesWork(AudioFeaturesLookup lookup, UpstreamCall
         {
             // One call for all of this job's misses in the batch (at most 100 ids); a failed one fails each of its tracks.
             var tracks = items.Select(p => p.Item.Value).ToDictionary(t => t.Id, StringComparer.Ordinal);
-            var features = await lookup.GetAsync([.. tracks.Keys], job, (e, ids) =>
-            {
-                foreach (var id in ids)
-                {
-                    calls.Failed(job, Stage, SpotifyClient.Lane, e, tracks[id]);
-                }
-            }, job.CancellationToken);
+            var features = await lookup.GetAsync([.. tracks.Keys], job, Stage, ids => ids.Select(id => tracks[id]), job.CancellationToken);
             foreach (var (item, i) in items)
             {
                 var track = WithFeatures(item.Value, features.GetValueOrDefault(item.Value.Id));

@@ -65,20 +65,74 @@ internal sealed class UpstreamCalls
         }
     }
 
+    /// <summary>
+    /// Cached answers for many keys, the misses fetched <paramref name="perCall"/> keys a call. A key is missing from
+    /// the answer when its call failed: reported once per item <paramref name="itemsOf"/> names for the call's keys,
+    /// or, for a failure <paramref name="unavailable"/> expects (an endpoint closed to the app), only counted.
+    /// </summary>
+    public async Task<Dictionary<string, T?>> TryManyAsync<T>(
+        JobContext job, string stage, string upstream, string kind, IReadOnlyList<string> keys, int perCall,
+        Func<string[], Task<IReadOnlyList<T?>>> fetch, Func<string[], IEnumerable<object>> itemsOf, Func<Exception, bool> unavailable, CancellationToken cancellationToken)
+        where T : class
+    {
+        var answers = new Dictionary<string, T?>(StringComparer.Ordinal);
+        var misses = new List<string>();
+        foreach (var key in keys)
+        {
+            var (found, cached) = await _cache.GetAsync<T>(kind, key, cancellationToken);
+            if (found)
+            {
+                answers[key] = cached;
+            }
+            else
+            {
+                misses.Add(key);
+            }
+        }
+
+        foreach (var chunk in misses.Chunk(perCall))
+        {
+            try
+            {
+                var fetched = await fetch(chunk);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    answers[chunk[i]] = fetched[i];
+                    await _cache.SetAsync(kind, chunk[i], fetched[i], cancellationToken);
+                }
+            }
+            catch (Exception e) when (IsFailure(e) && unavailable(e))
+            {
+                _metrics.Failed(stage, upstream, ReasonOf(e));
+            }
+            catch (Exception e) when (IsFailure(e))
+            {
+                foreach (var item in itemsOf(chunk))
+                {
+                    Failed(job, stage, upstream, e, item);
+                }
+            }
+        }
+
+        return answers;
+    }
+
     /// <summary>A call's expected failures: the upstream's answer, the throttle's refusal, or its circuit open after a run of them.</summary>
     public static bool IsFailure(Exception e) => e is UpstreamException or ThrottleRejectedException or Polly.CircuitBreaker.BrokenCircuitException;
 
     /// <summary>Reports a failed call; the item goes on without what it would have given.</summary>
     public void Failed(JobContext job, string stage, string upstream, Exception failure, object item)
     {
-        var reason = failure switch
-        {
-            UpstreamException u => u.Reason,
-            ThrottleRejectedException t => t.ItemReason,
-            Polly.CircuitBreaker.BrokenCircuitException => "circuit_open",
-            _ => "error",
-        };
+        var reason = ReasonOf(failure);
         _metrics.Failed(stage, upstream, reason);
         job.Events.Publish(new ItemFailed(job.Id, _time.GetUtcNow(), stage, reason, failure.Message, item.ToString() ?? "", upstream));
     }
+
+    private static string ReasonOf(Exception failure) => failure switch
+    {
+        UpstreamException u => u.Reason,
+        ThrottleRejectedException t => t.ItemReason,
+        Polly.CircuitBreaker.BrokenCircuitException => "circuit_open",
+        _ => "error",
+    };
 }

@@ -41,7 +41,7 @@ internal sealed class CandidateSources(SpotifyClient spotify, LastFmClient lastf
     /// </summary>
     public async Task<Dictionary<string, double>> TemposAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
-        var features = await audioFeatures.GetAsync(ids, job, (e, _) => calls.Failed(job, SearchWork.Stage, SpotifyClient.Lane, e, request), cancellationToken);
+        var features = await audioFeatures.GetAsync(ids, job, SearchWork.Stage, _ => [request], cancellationToken);
         return features.Where(f => f.Value is not null).ToDictionary(f => f.Key, f => f.Value!.Tempo, StringComparer.Ordinal);
     }
 

@@ -41,7 +41,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
 
         services.AddThrottleLane(SpotifyClient.Lane, 5).AddThrottleLane(LastFmClient.Lane, 10).AddThrottleLane(DeezerClient.Lane, 10);
         Upstream(services.AddHttpClient(SpotifyTokenProvider.ClientName), SpotifyClient.Lane, (o, _) => (o.Spotify.AccountsBaseUrl, "spotify-accounts/", o.Spotify.HasKeys));
-        Upstream(services.AddHttpClient<SpotifyClient>(), SpotifyClient.Lane, (o, _) => (o.Spotify.ApiBaseUrl, "spotify/v1/", o.Spotify.HasKeys))
+        Upstream(services.AddHttpClient<SpotifyClient>(), SpotifyClient.Lane, (o, _) => (o.Spotify.ApiBaseUrl, "spotify/v1/", o.Spotify.HasKeys), SpotifyClient.EndpointOf)
             .AddHttpMessageHandler(sp => new SpotifyAuthHandler(sp.GetRequiredService<SpotifyTokenProvider>()));
         Upstream(services.AddHttpClient<DeezerClient>(), DeezerClient.Lane, (o, _) => (o.Deezer.BaseUrl, "deezer/", o.Spotify.HasKeys || o.LastFm.HasKeys))
             .AddHttpMessageHandler(sp => ErrorBodyHandler.Deezer(sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.Deezer.QuotaPause));
@@ -51,7 +51,15 @@ public static class MusicUpstreamsServiceCollectionExtensions
         return services;
     }
 
-    internal static IHttpClientBuilder Upstream(IHttpClientBuilder client, string lane, Func<UpstreamOptions, IServiceProvider, (Uri Real, string SandboxPath, bool HasKeys)> address)
+    /// <param name="client">The client to set up.</param>
+    /// <param name="lane">Its throttle lane.</param>
+    /// <param name="address">Its real and sandbox addresses, and whether its keys are set.</param>
+    /// <param name="endpointOf">
+    /// Names the endpoint a request calls, for an upstream with one that can be closed to an app on its own: each named
+    /// endpoint has its own resilience pipeline, and a <see cref="ClosableEndpoint"/> breaker (403/404 open it for
+    /// <see cref="UpstreamResilienceOptions.ClosedEndpointRecheck"/>). Requests named <c>""</c> share the upstream's.
+    /// </param>
+    internal static IHttpClientBuilder Upstream(IHttpClientBuilder client, string lane, Func<UpstreamOptions, IServiceProvider, (Uri Real, string SandboxPath, bool HasKeys)> address, Func<HttpRequestMessage, string>? endpointOf = null)
     {
         client.RemoveAllLoggers();
         client.ConfigurePrimaryHttpMessageHandler(SendStamp.Handler);
@@ -69,13 +77,20 @@ public static class MusicUpstreamsServiceCollectionExtensions
         // attempts with the pauses between them (queued calls timed out by the hundred under a backlog, and their
         // retries lost their place in the queue).
         client.AddHttpMessageHandler(sp => new CallTimeoutHandler(lane, sp.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience.TotalTimeout, sp.GetRequiredService<TimeProvider>()));
-        client.AddResilienceHandler("upstream", static (pipeline, context) =>
+        var resilience = client.AddResilienceHandler("upstream", static (pipeline, context) =>
         {
             var settings = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value.Resilience;
             pipeline
                 .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = settings.MaxRetries, Delay = settings.RetryDelay, ShouldRetryAfterHeader = true })
-                .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions { SamplingDuration = TimeSpan.FromTicks(Math.Max(settings.AttemptTimeout.Ticks * 3, MinSampling.Ticks)) });
+                .AddCircuitBreaker(context.InstanceName is { Length: > 0 }
+                    ? ClosableEndpoint.Breaker(settings.ClosedEndpointRecheck)
+                    : new HttpCircuitBreakerStrategyOptions { SamplingDuration = TimeSpan.FromTicks(Math.Max(settings.AttemptTimeout.Ticks * 3, MinSampling.Ticks)) });
         });
+        if (endpointOf is not null)
+        {
+            resilience.SelectPipelineBy(_ => endpointOf);
+        }
+
         client.AddHttpMessageHandler(sp => new ThrottleHandler(sp.GetRequiredService<Throttle>(), lane, sp.GetRequiredService<UpstreamMetrics>()));
         client.AddResilienceHandler("attempt", static (pipeline, context) => pipeline.AddTimeout(new HttpTimeoutStrategyOptions
         {

@@ -8,6 +8,13 @@ internal sealed class SpotifyClient(HttpClient http)
 {
     public const string Lane = "spotify";
 
+    /// <summary>The audio-features endpoint: its own breaker, as it may be closed to the app while search works (<see cref="ClosableEndpoint"/>).</summary>
+    public const string FeaturesEndpoint = "audio-features";
+
+    /// <summary>The endpoint a request calls, for the resilience pipeline's choice: <see cref="FeaturesEndpoint"/> or <c>""</c>.</summary>
+    public static string EndpointOf(HttpRequestMessage request) =>
+        request.RequestUri?.AbsolutePath.EndsWith("/" + FeaturesEndpoint, StringComparison.Ordinal) == true ? FeaturesEndpoint : "";
+
     public async Task<SpotifySearchPage> SearchTracksAsync(string query, int limit, int offset, JobContext? job, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"search?q={Uri.EscapeDataString(query)}&type=track&limit={limit}&offset={offset}").For(job);
@@ -22,7 +29,7 @@ internal sealed class SpotifyClient(HttpClient http)
     public async Task<IReadOnlyList<AudioFeatures?>> GetAudioFeaturesAsync(IReadOnlyList<string> ids, JobContext? job, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ids.Count, 100);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"audio-features?ids={string.Join(',', ids)}").For(job);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{FeaturesEndpoint}?ids={string.Join(',', ids)}").For(job);
         using var response = await http.SendAsync(request, cancellationToken);
         using var body = await UpstreamJson.ReadSuccessAsync(response, Lane, cancellationToken);
         return [.. body.RootElement.GetProperty("audio_features").EnumerateArray().Select(f => f.ValueKind == JsonValueKind.Object ? Features(f) : null)];

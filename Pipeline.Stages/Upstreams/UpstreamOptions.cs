@@ -103,4 +103,10 @@ public sealed class UpstreamResilienceOptions
 
     /// <summary>Base delay of the exponential backoff, when the upstream sends no Retry-After. Default 500 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long an endpoint that answered 403/404 (Spotify's audio features, closed to apps registered after Nov 2024)
+    /// is left alone before one call tries it again.
+    /// </summary>
+    public TimeSpan ClosedEndpointRecheck { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -38,6 +38,11 @@ internal sealed class UpstreamOptionsValidator : IValidateOptions<UpstreamOption
             builder.AddError($"{S}:Resilience:MaxRetries = {r.MaxRetries} must be between 0 and 10.");
         }
 
+        if (r.ClosedEndpointRecheck < TimeSpan.FromSeconds(1) || r.ClosedEndpointRecheck > TimeSpan.FromDays(1))
+        {
+            builder.AddError($"{S}:Resilience:ClosedEndpointRecheck = {r.ClosedEndpointRecheck} must be between 00:00:01 and 1.00:00:00.");
+        }
+
         if (options.FaultLogInterval < TimeSpan.FromSeconds(1) || options.FaultLogInterval > TimeSpan.FromHours(1))
         {
             builder.AddError($"{S}:FaultLogInterval = {options.FaultLogInterval} must be between 00:00:01 and 01:00:00.");

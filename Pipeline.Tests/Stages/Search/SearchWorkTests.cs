@@ -40,7 +40,7 @@ public sealed class SearchWorkTests
 
         var pool = await SearchAsync(upstreams, new SetRequest("a 124 BPM sunset house set", TrackCount: 12)).Within();
         var calls = upstreams.Requests("spotify").Count;
-        var features = await upstreams.Get<AudioFeaturesLookup>().GetAsync([.. pool.Select(t => t.Id)], upstreams.Jobs.Start(), (_, _) => { }, CancellationToken.None).Within();
+        var features = await upstreams.Get<AudioFeaturesLookup>().GetAsync([.. pool.Select(t => t.Id)], upstreams.Jobs.Start(), SearchWork.Stage, _ => [], CancellationToken.None).Within();
 
         Assert.Equal(calls, upstreams.Requests("spotify").Count); // every found track's features were read, and cached, by search
         var tempos = pool.Select(t => features.GetValueOrDefault(t.Id)?.Tempo).OfType<double>().ToList();
