@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using LiteDB;
 using LiteDB.Engine;
 using Microsoft.Extensions.Options;
@@ -10,9 +9,8 @@ using Pipeline.Stages.Storage;
 namespace Pipeline.Host.Storage;
 
 /// <summary>
-/// Jobs and their event logs in one LiteDB file. LiteDB 5.0.20 is not safe with a reader beside a writer on one
-/// instance (LiteDB issue #2817) and manages ≈455 autocommitted inserts/s, so one owner task does every database call
-/// in order. Events are not queued: a log says it has some (<see cref="Pending"/>), and the owner takes them from it
+/// Jobs and their event logs in one LiteDB file. Its <see cref="LiteDbOwner{T}"/> makes every database call in order.
+/// Events are not queued: a log says it has some (<see cref="Pending"/>), and the owner takes them from it
 /// when it writes; they wait up to <see cref="StorageOptions.FlushInterval"/> and are written in batched transactions (a job's <c>llm.delta</c> stream costs a few writes a second, and jobs ending in the
 /// same interval share one commit), each job's appends in a batch as one document (<see cref="StoredEventRun"/>), while a
 /// read or a flush writes at once. The log file is a <see cref="GroupSyncStream"/>: at most one <c>fsync</c> per
@@ -42,7 +40,8 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// </summary>
     private const int QueueLimit = 65_536;
 
-    private readonly Channel<Operation> _operations = Channel.CreateBounded<Operation>(new BoundedChannelOptions(QueueLimit) { SingleReader = true });
+    private readonly LiteDbOwner<Operation> _owner;
+    private readonly List<Operation> _batch = []; // read from the queue, to be written (or answered) in the next batch
     private readonly ConcurrentDictionary<IStoredJobLog, byte> _pending = new(ReferenceEqualityComparer.Instance);
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
@@ -53,7 +52,6 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private readonly CorruptionPolicy _onCorruption;
     private readonly HostMetrics _metrics;
     private readonly List<WrittenBatch> _written = []; // committed, waiting for LiteDB's writer to hand them to the OS
-    private readonly Task _owner;
     private GroupSyncStream? _log;
     private Stream? _data;
     private LiteDatabase? _database;
@@ -65,6 +63,10 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private DateTimeOffset _purgeDue;
     private int _generation; // of the open file: a drain or fault of a file closed since is old news
     private int _untaken; // events appended to logs since the owner last took them (a hint for batching)
+    private DateTimeOffset? _due; // when the batch is written at the latest
+    private bool _urgent; // the batch holds a read or a flush: written at once
+    private bool _stopping;
+    private int _attemptsLeft = AttemptsAtStop;
 
     /// <summary>Opens (or creates) the store's file; <paramref name="wrapFile"/> wraps each file it opens (tests inject faults there).</summary>
     public JobStore(IOptions<StorageOptions> options, IOptions<DataFolderOptions> folder, TimeProvider time, HostMetrics metrics, ILogger<JobStore> logger, Func<Stream, Stream>? wrapFile = null)
@@ -78,9 +80,11 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         _logger = logger;
         _wrap = wrapFile;
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        _owner = new LiteDbOwner<Operation>(QueueLimit, time);
+        _purgeDue = time.GetUtcNow();
         OpenChecked();
         metrics.StorageHealth(() => _fault is null);
-        _owner = Task.Run(OwnAsync);
+        _owner.Start(Accept, Step);
     }
 
     /// <summary>Why the store cannot write now (e.g. "No space left on device"), or null while it writes.</summary>
@@ -96,7 +100,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var untaken = Interlocked.Increment(ref _untaken);
         if (untaken == 1 || untaken == _options.WriteBatch)
         {
-            _operations.Writer.TryWrite(new Operation(OperationKind.Wake, "")); // a full queue is being read: the events are taken anyway
+            _owner.TryPost(new Operation(OperationKind.Wake, "")); // a full queue is being read: the events are taken anyway
         }
     }
 
@@ -121,9 +125,9 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         }
 
         _closing = true;
-        _operations.Writer.TryWrite(new Operation(OperationKind.Stop, ""));
-        await _owner;
-        _operations.Writer.TryComplete();
+        _owner.TryPost(new Operation(OperationKind.Stop, ""));
+        await _owner.Completion;
+        await _owner.CompleteAsync();
         if (_stale)
         {
             Close();
@@ -156,7 +160,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     private void Enqueue(Operation operation)
     {
         ObjectDisposedException.ThrowIf(_closing, this);
-        if (!_operations.Writer.TryWrite(operation))
+        if (!_owner.TryPost(operation))
         {
             throw new InvalidOperationException($"The job store's queue holds {QueueLimit} operations: its owner is stuck.");
         }
@@ -166,7 +170,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_closing, this);
         var done = new TaskCompletionSource<IReadOnlyList<StoredJob>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _operations.Writer.WriteAsync(operation with { Done = done }, cancellationToken);
+        await _owner.PostAsync(operation with { Done = done }, cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -175,8 +179,8 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         var generation = ++_generation;
         _log = new GroupSyncStream(
             _logPath, _options.SyncInterval, _time, _metrics.Synced,
-            drained: drain => _operations.Writer.TryWrite(new Operation(OperationKind.Drained, "", Drain: drain, Generation: generation)),
-            faulted: e => _operations.Writer.TryWrite(new Operation(OperationKind.Faulted, "", Error: e, Generation: generation)),
+            drained: drain => _owner.TryPost(new Operation(OperationKind.Drained, "", Drain: drain, Generation: generation)),
+            faulted: e => _owner.TryPost(new Operation(OperationKind.Faulted, "", Error: e, Generation: generation)),
             wrap: _wrap);
         try
         {
@@ -246,111 +250,99 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         (_database, _data) = (null, null);
     }
 
-    // The one place the database is touched.
-    private async Task OwnAsync()
+    // Every operation is read at once: the owner's own signals act here, the rest wait for the next batch.
+    private bool Accept(Operation operation)
     {
-        var reader = _operations.Reader;
-        var pending = new List<Operation>();
-        DateTimeOffset? due = null;
-        _purgeDue = _time.GetUtcNow();
-        var stopping = false;
-        var attemptsLeft = AttemptsAtStop;
-        while (true)
+        switch (operation.Kind)
         {
-            var now = false;
-            while (reader.TryRead(out var operation))
-            {
-                switch (operation.Kind)
+            case OperationKind.Drained:
+                if (operation.Generation == _generation)
                 {
-                    case OperationKind.Drained:
-                        if (operation.Generation == _generation)
-                        {
-                            Settle(operation.Drain);
-                        }
-
-                        continue;
-                    case OperationKind.Faulted:
-                        if (operation.Generation == _generation && !_stale && _database is not null)
-                        {
-                            Failed(operation.Error!, pending); // LiteDB's writer failed: its unsettled commits go again
-                            due = _time.GetUtcNow() + RetryInterval;
-                        }
-
-                        continue;
-                    case OperationKind.Stop:
-                        stopping = true;
-                        continue;
-                    case OperationKind.Wake:
-                        due ??= _time.GetUtcNow() + _options.FlushInterval;
-                        continue;
+                    Settle(operation.Drain);
                 }
 
-                pending.Add(operation);
-                due ??= _time.GetUtcNow() + _options.FlushInterval;
-                now |= operation.Kind is not OperationKind.Append and not OperationKind.Save;
-            }
-
-            var events = !_pending.IsEmpty;
-            if (stopping && pending.Count == 0 && _written.Count == 0 && !events)
-            {
-                return;
-            }
-
-            if (events)
-            {
-                due ??= _time.GetUtcNow() + _options.FlushInterval;
-            }
-
-            // One batch with LiteDB's writer at a time: a drain that begins after a commit then covers that commit.
-            var failing = _fault is not null;
-            var ready = failing ? _time.GetUtcNow() >= due : now || stopping || pending.Count + Volatile.Read(ref _untaken) >= _options.WriteBatch || _time.GetUtcNow() >= due;
-            if ((pending.Count > 0 || events) && _written.Count == 0 && ready)
-            {
-                Take(pending); // after the record writes read above: a job's ending record goes with its terminal event
-                if (Execute(pending))
+                return true;
+            case OperationKind.Faulted:
+                if (operation.Generation == _generation && !_stale && _database is not null)
                 {
-                    pending.Clear();
-                    due = null;
-                }
-                else if (stopping && --attemptsLeft <= 0)
-                {
-                    GiveUp(pending);
-                    pending.Clear();
-                }
-                else
-                {
-                    due = _time.GetUtcNow() + RetryInterval;
+                    Failed(operation.Error!, _batch); // LiteDB's writer failed: its unsettled commits go again
+                    _due = _time.GetUtcNow() + RetryInterval;
                 }
 
-                continue;
-            }
+                return true;
+            case OperationKind.Stop:
+                _stopping = true;
+                return true;
+            case OperationKind.Wake:
+                _due ??= _time.GetUtcNow() + _options.FlushInterval;
+                return true;
+        }
 
-            if (stopping && _written.Count > 0)
-            {
-                Checkpoint(pending); // waits for LiteDB's writer: what it wrote drains and settles
-                continue;
-            }
+        _batch.Add(operation);
+        _due ??= _time.GetUtcNow() + _options.FlushInterval;
+        _urgent |= operation.Kind is not OperationKind.Append and not OperationKind.Save;
+        return true;
+    }
 
-            using var cancel = new CancellationTokenSource();
-            var more = reader.WaitToReadAsync(cancel.Token).AsTask();
-            var wait = _written.Count > 0 ? _written[0].At + WriterTimeout : due;
-            if (wait is { } until)
+    // The one place the database is touched.
+    private LiteDbStep Step(bool queueClosed)
+    {
+        var events = !_pending.IsEmpty;
+        if (_stopping && _batch.Count == 0 && _written.Count == 0 && !events)
+        {
+            return LiteDbStep.Finished;
+        }
+
+        var now = _time.GetUtcNow();
+        if (events)
+        {
+            _due ??= now + _options.FlushInterval;
+        }
+
+        // One batch with LiteDB's writer at a time: a drain that begins after a commit then covers that commit.
+        var ready = _fault is not null ? now >= _due : _urgent || _stopping || _batch.Count + Volatile.Read(ref _untaken) >= _options.WriteBatch || now >= _due;
+        if ((_batch.Count > 0 || events) && _written.Count == 0 && ready)
+        {
+            Take(_batch); // after the record writes read above: a job's ending record goes with its terminal event
+            if (Execute(_batch))
             {
-                var delay = until - _time.GetUtcNow();
-                if (await Task.WhenAny(more, Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, cancel.Token)) != more && _written.Count > 0)
-                {
-                    // LiteDB's writer neither wrote the last commit out nor failed on it: write it again on a reopened file.
-                    Failed(new IOException("The job store's writer did not write out a commit in time."), pending);
-                    due = _time.GetUtcNow() + RetryInterval;
-                }
+                _batch.Clear();
+                (_due, _urgent) = (null, false);
+            }
+            else if (_stopping && --_attemptsLeft <= 0)
+            {
+                GiveUp(_batch);
+                _batch.Clear();
             }
             else
             {
-                await more;
+                _due = _time.GetUtcNow() + RetryInterval;
             }
 
-            await cancel.CancelAsync();
+            return LiteDbStep.Now;
         }
+
+        if (_stopping && _written.Count > 0)
+        {
+            Checkpoint(_batch); // waits for LiteDB's writer: what it wrote drains and settles
+            return LiteDbStep.Now;
+        }
+
+        if (_written.Count > 0)
+        {
+            var timeout = _written[0].At + WriterTimeout;
+            if (now < timeout)
+            {
+                return LiteDbStep.Until(timeout); // the drain comes as an operation
+            }
+
+            // LiteDB's writer neither wrote the last commit out nor failed on it: write it again on a reopened file.
+            Failed(new IOException("The job store's writer did not write out a commit in time."), _batch);
+            _due = now + RetryInterval;
+            return LiteDbStep.Now;
+        }
+
+        return _due is { } due ? LiteDbStep.Until(due) : LiteDbStep.Idle;
     }
 
     /// <summary>Takes every event the logs have appended since the last batch into <paramref name="pending"/>, each log's in order.</summary>

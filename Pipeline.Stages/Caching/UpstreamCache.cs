@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using JsonSerializer = System.Text.Json.JsonSerializer;
-using System.Threading.Channels;
 using LiteDB;
 using LiteDB.Engine;
 using Microsoft.Extensions.Logging;
@@ -10,10 +9,8 @@ using Pipeline.Stages.Storage;
 namespace Pipeline.Stages.Caching;
 
 /// <summary>
-/// Cached upstream answers in one LiteDB file. LiteDB 5.0.20 returns wrong results or throws "page type must be
-/// index page" with a reader beside a writer on one instance (LiteDB issue #2817), and autocommitted single inserts
-/// manage ≈455/s: so one owner task does every database call, in order, applying writes in batched transactions.
-/// A bounded in-memory front answers repeated lookups without queueing. The cache is best effort: a file that is
+/// Cached upstream answers in one LiteDB file. Its <see cref="LiteDbOwner{T}"/> makes every database call, in order,
+/// applying writes in batched transactions; writes queued before a read are committed before it is answered. A bounded in-memory front answers repeated lookups without queueing. The cache is best effort: a file that is
 /// damaged at start is moved aside for a fresh one, and while the file cannot be written (a full disk, an I/O error)
 /// the cache stops caching, says so once, and tries the file again every <see cref="RetryInterval"/>; jobs go on.
 /// </summary>
@@ -22,7 +19,9 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
     /// <summary>How long a cache that could not write waits before it tries its file again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<Operation> _operations;
+    private readonly LiteDbOwner<Operation> _owner;
+    private readonly List<CacheEntry> _writes = [];
+    private readonly List<Operation> _waiting = [];
     private readonly ConcurrentDictionary<string, CacheEntry> _memory = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _memoryOrder = new();
     private readonly string _path;
@@ -31,7 +30,6 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
     private readonly CacheMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Func<Stream, Stream>? _wrap;
-    private readonly Task _owner;
     private LiteDatabase? _database;
     private Stream? _data;
     private Stream? _log;
@@ -39,6 +37,7 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
     private ILiteCollection<CacheEntry>? _entries;
     private string? _failing; // why the file cannot be written, while it cannot
     private long _retryAtTicks; // while failing: no operation queues before then
+    private DateTimeOffset _purgeDue;
 
     public UpstreamCache(string path, IOptions<CacheOptions> options, TimeProvider time, CacheMetrics metrics, ILogger<UpstreamCache> logger, CorruptionPolicy onCorruption = CorruptionPolicy.Quarantine, Func<Stream, Stream>? wrapFile = null)
     {
@@ -51,9 +50,9 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         OpenChecked(onCorruption);
         metrics.ObserveHealth(() => Volatile.Read(ref _failing) is null);
-        _operations = Channel.CreateBounded<Operation>(new BoundedChannelOptions(_options.QueueLimit) { SingleReader = true });
-        // One loop, one reader of the channel: that, not a dedicated thread, is what serializes every database call.
-        _owner = Task.Run(OwnAsync);
+        _purgeDue = time.GetUtcNow();
+        _owner = new LiteDbOwner<Operation>(_options.QueueLimit, time);
+        _owner.Start(Accept, Step);
     }
 
     /// <summary>A cached answer: <c>Found</c> false on a miss; on a hit <c>Value</c> is null for a cached "not found".</summary>
@@ -83,21 +82,20 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
             ExpiresAtTicks = (_time.GetUtcNow() + ttl).UtcTicks,
         };
         Remember(entry);
-        return Resting ? ValueTask.CompletedTask : _operations.Writer.WriteAsync(new Operation(entry, null), cancellationToken);
+        return Resting ? ValueTask.CompletedTask : _owner.PostAsync(new Operation(entry, null), cancellationToken);
     }
 
     /// <summary>Waits until every write queued so far is in the file (or given up on, while the file cannot be written).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<CacheEntry?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _operations.Writer.WriteAsync(new Operation(null, done, Flush: true), cancellationToken);
+        await _owner.PostAsync(new Operation(null, done, Flush: true), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
-        _operations.Writer.TryComplete();
-        await _owner;
+        await _owner.CompleteAsync();
         Close();
     }
 
@@ -154,7 +152,7 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
     private async Task<CacheEntry?> ReadAsync(string id, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<CacheEntry?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _operations.Writer.WriteAsync(new Operation(new CacheEntry { Key = id }, done), cancellationToken);
+        await _owner.PostAsync(new Operation(new CacheEntry { Key = id }, done), cancellationToken);
         return await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -180,78 +178,81 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
         }
     }
 
-    // The one place the database is touched. Writes queued before a read are committed before it is answered.
-    private async Task OwnAsync()
+    // A batch: up to WriteBatch writes, up to the first read or flush.
+    private bool Accept(Operation operation)
     {
-        var writes = new List<CacheEntry>(_options.WriteBatch);
-        var waiting = new List<Operation>();
-        var reader = _operations.Reader;
-        var purgeDue = _time.GetUtcNow();
-        while (await reader.WaitToReadAsync())
+        if (operation.Done is null)
         {
-            while (writes.Count < _options.WriteBatch && reader.TryRead(out var operation))
-            {
-                if (operation.Done is null)
-                {
-                    writes.Add(operation.Entry!);
-                    continue;
-                }
+            _writes.Add(operation.Entry!);
+            return _writes.Count < _options.WriteBatch;
+        }
 
-                waiting.Add(operation);
-                break;
+        _waiting.Add(operation);
+        return false;
+    }
+
+    // The one place the database is touched. Writes queued before a read are committed before it is answered.
+    private LiteDbStep Step(bool queueClosed)
+    {
+        if (_writes.Count == 0 && _waiting.Count == 0)
+        {
+            return LiteDbStep.Idle;
+        }
+
+        if (Resting)
+        {
+            foreach (var operation in _waiting)
+            {
+                operation.Done!.TrySetResult(null); // a miss; the upstream is asked instead
+            }
+        }
+        else
+        {
+            Write();
+        }
+
+        _writes.Clear(); // while resting, the memory front holds them
+        _waiting.Clear();
+        return LiteDbStep.Now;
+    }
+
+    private void Write()
+    {
+        try
+        {
+            if (_database is null)
+            {
+                Open(); // the first try since the file failed
             }
 
-            if (Resting)
+            ThrowIfBarred(); // an earlier batch's pages, written after it returned, did not make it
+            if (_writes.Count > 0)
             {
-                foreach (var operation in waiting)
-                {
-                    operation.Done!.TrySetResult(null); // a miss; the upstream is asked instead
-                }
-
-                writes.Clear(); // the memory front holds them
-                waiting.Clear();
-                continue;
+                _entries!.Upsert(_writes); // one transaction for the batch
             }
 
-            try
+            var answers = _waiting.ConvertAll(o => o.Flush ? null : _entries!.FindById(o.Entry!.Key));
+            if (_time.GetUtcNow() >= _purgeDue)
             {
-                if (_database is null)
-                {
-                    Open(); // the first try since the file failed
-                }
-
-                ThrowIfBarred(); // an earlier batch's pages, written after it returned, did not make it
-                if (writes.Count > 0)
-                {
-                    _entries!.Upsert(writes); // one transaction for the batch
-                }
-
-                var answers = waiting.ConvertAll(o => o.Flush ? null : _entries!.FindById(o.Entry!.Key));
-                if (_time.GetUtcNow() >= purgeDue)
-                {
-                    var now = _time.GetUtcNow().UtcTicks;
-                    _entries!.DeleteMany(e => e.ExpiresAtTicks < now);
-                    purgeDue = _time.GetUtcNow() + LiteDbFile.PurgeInterval;
-                }
-
-                ThrowIfBarred();
-                if (Interlocked.Exchange(ref _failing, null) is { } was)
-                {
-                    LogRecovered(_logger, _path, was); // said before a flush waiting on this batch returns
-                }
-
-                for (var i = 0; i < waiting.Count; i++)
-                {
-                    waiting[i].Done!.TrySetResult(answers[i]);
-                }
-            }
-            catch (Exception e) when (e is IOException or LiteException or UnauthorizedAccessException)
-            {
-                Failed(e, waiting);
+                var now = _time.GetUtcNow().UtcTicks;
+                _entries!.DeleteMany(e => e.ExpiresAtTicks < now);
+                _purgeDue = _time.GetUtcNow() + LiteDbFile.PurgeInterval;
             }
 
-            writes.Clear();
-            waiting.Clear();
+            ThrowIfBarred();
+            if (Interlocked.Exchange(ref _failing, null) is { } was)
+            {
+                LogRecovered(_logger, _path, was); // said before a flush waiting on this batch returns
+            }
+
+            for (var i = 0; i < _waiting.Count; i++)
+            {
+                _waiting[i].Done!.TrySetResult(answers[i]);
+            }
+        }
+        catch (Exception e) when (e is IOException or LiteException or UnauthorizedAccessException)
+        {
+            Failed(e, _waiting);
         }
     }
 

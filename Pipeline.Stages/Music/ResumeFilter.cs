@@ -13,7 +13,7 @@ namespace Pipeline.Stages.Music;
 /// <param name="logged">The events the log already holds.</param>
 /// <param name="log">Where the events that are new go.</param>
 /// <param name="diverged">Called once when the re-run's text departs from what was streamed.</param>
-public sealed class ResumeFilter(IEnumerable<PipelineEvent> logged, IPipelineEventSink log, Action diverged) : IPipelineEventSink
+internal sealed class ResumeFilter(IEnumerable<PipelineEvent> logged, IPipelineEventSink log, Action diverged) : IPipelineEventSink
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _found = [.. logged.OfType<TrackFound>().Select(e => e.Track.Id)];

@@ -12,7 +12,7 @@ namespace Pipeline.Stages.Music;
 /// ends and after a restart.
 /// </summary>
 /// <param name="deadLetterLimit">Dead letters kept at most (the job's own bound).</param>
-public sealed class SetJobView(int deadLetterLimit) : IPipelineEventSink
+internal sealed class SetJobView(int deadLetterLimit) : IPipelineEventSink
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);

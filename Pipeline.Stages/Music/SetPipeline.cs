@@ -17,7 +17,7 @@ namespace Pipeline.Stages.Music;
 /// Every step's events go to the job's sink: <c>intent</c> first, <c>set.completed</c> before the one terminal event,
 /// which comes once the job's last item has left the stages.
 /// </summary>
-public sealed class SetPipeline : IAsyncDisposable
+internal sealed class SetPipeline : IAsyncDisposable
 {
     private readonly Stage<SetSearch, Track> _search;
     /// <summary>The last stage's name: the finished set leaves the pipeline there.</summary>

@@ -4,7 +4,7 @@ namespace Pipeline.Stages.Storage;
 /// What every LiteDB store here shares: the start-up check of its file (is it LiteDB's at all, was a failure damage,
 /// moving a damaged one aside), closing after a failure, and how often it purges what has outlived its time.
 /// </summary>
-public static class LiteDbFile
+internal static class LiteDbFile
 {
     /// <summary>How often a store deletes what has outlived its time (expired answers, jobs past their retention).</summary>
     public static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
