@@ -18,7 +18,7 @@ public sealed class JobContext : IDisposable
     private int _crossings; // counts every time one of the job's stage counts leaves or reaches zero
     private readonly ExecutionContext? _flow = ExecutionContext.Capture(); // null when whoever started it suppressed the flow
 
-    internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, int deadLetterCapacity, IPipelineEventSink events)
+    internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, IPipelineEventSink events)
     {
         Id = id;
         _time = time;
@@ -26,8 +26,7 @@ public sealed class JobContext : IDisposable
         Deadline = StartedAt + timeout;
         _cancellation = new CancellationTokenSource(timeout, time);
         Budget = new JobBudget(callBudget);
-        DeadLetters = new DeadLetterList(deadLetterCapacity);
-        Events = new JobEventDispatcher([DeadLetters, events]);
+        Events = events;
     }
 
     /// <summary>The job's id.</summary>
@@ -45,10 +44,10 @@ public sealed class JobContext : IDisposable
     /// <summary>The job's upstream call allowance.</summary>
     public JobBudget Budget { get; }
 
-    /// <summary>Items shed or failed, kept up to a bound.</summary>
-    public DeadLetterList DeadLetters { get; }
-
-    /// <summary>Where the job's events go: its dead-letter list, then the sink it was started with.</summary>
+    /// <summary>
+    /// The job's one event stream, the sink it was started with: whoever starts a job composes its outputs (its log,
+    /// a <see cref="DeadLetterList"/>, a view), so each keeps one copy of each fact.
+    /// </summary>
     public IPipelineEventSink Events { get; }
 
     /// <summary>True once the job is cancelled, ended or past its deadline: its items do no more work.</summary>

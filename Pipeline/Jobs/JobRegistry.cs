@@ -37,7 +37,6 @@ public sealed class JobRegistry
             _time,
             timeout ?? options.Deadline,
             callBudget ?? options.CallBudget,
-            options.DeadLetterLimit,
             events ?? NullEventSink.Instance);
         if (!_jobs.TryAdd(job.Id, job))
         {

@@ -7,7 +7,7 @@ namespace Pipeline.Tests.Core.Jobs;
 
 public sealed class JobRegistryTests : IDisposable
 {
-    private readonly CoreHarness _core = new(new Dictionary<string, string?> { ["Pipeline:Jobs:Deadline"] = "00:00:10", ["Pipeline:Jobs:DeadLetterLimit"] = "2" });
+    private readonly CoreHarness _core = new(new Dictionary<string, string?> { ["Pipeline:Jobs:Deadline"] = "00:00:10" });
 
     public void Dispose() => _core.Dispose();
 
@@ -170,28 +170,30 @@ public sealed class JobRegistryTests : IDisposable
     {
         var stage = _core.Stages.Create<int, int>("s", (v, _, _) => new ValueTask<int>(new TaskCompletionSource<int>().Task),
             new StageOptions { Capacity = 1, MaxDegreeOfParallelism = 1, Overflow = OverflowPolicy.Shed, FairShare = false });
-        var job = _core.Jobs.Start();
+        var letters = new DeadLetterList(2);
+        var job = _core.Jobs.Start(letters);
 
         for (var i = 0; i < 6; i++)
         {
             stage.Offer(new StageItem<int>(job, i));
         }
 
-        Assert.Equal(5, job.DeadLetters.TotalCount);
-        Assert.Equal(["1", "2"], job.DeadLetters.Snapshot().Select(d => d.Item));
+        Assert.Equal(5, letters.TotalCount);
+        Assert.Equal(["1", "2"], letters.Snapshot().Select(d => d.Item));
     }
 
     [Fact]
     public void DeadLetters_AnItemFailedPublishedOutsideAStage_KeptWithTheStagesOutcomeVocabulary()
     {
-        var job = _core.Jobs.Start();
+        var letters = new DeadLetterList(2);
+        var job = _core.Jobs.Start(letters);
 
         // An upstream helper's refused call and a failed one, published as events: the job's one stream keeps both.
         job.Events.Publish(new ItemFailed(job.Id, job.Now(), "enrichment", "budget_exhausted", "budget spent", "a track", "lastfm"));
         job.Events.Publish(new ItemFailed(job.Id, job.Now(), "enrichment", "http_503", "down", "b track", "deezer"));
         job.Events.Publish(new ItemShed(job.Id, job.Now(), "enrichment", "queue_full", "c track"));
 
-        Assert.Equal(["budget_exhausted", "failed"], job.DeadLetters.Snapshot().Select(d => d.Outcome));
-        Assert.Equal(3, job.DeadLetters.TotalCount);
+        Assert.Equal(["budget_exhausted", "failed"], letters.Snapshot().Select(d => d.Outcome));
+        Assert.Equal(3, letters.TotalCount);
     }
 }

@@ -89,7 +89,7 @@ public sealed class TransformStageTests : IDisposable
         Assert.Equal([10, 20, 40, 60], received.Order());
         var reasons = failed.GetMeasurementSnapshot().Where(m => m.Value > 0).Select(m => (string)m.Tags["reason"]!).Order();
         Assert.Equal(["bad_input", "error"], reasons);
-        var letters = job.DeadLetters.Snapshot().OrderBy(d => d.Item).ToList();
+        var letters = sink.DeadLetters.Snapshot().OrderBy(d => d.Item).ToList();
         Assert.Equal(["3", "5"], letters.Select(d => d.Item));
         Assert.Equal("three is not allowed", letters[0].Detail);
         Assert.All(letters, d => Assert.Equal(("work", "failed"), (d.Stage, d.Outcome)));
@@ -108,7 +108,8 @@ public sealed class TransformStageTests : IDisposable
             await gate.Task;
             return v;
         }, new StageOptions { Capacity = 16, MaxDegreeOfParallelism = 1, FairShare = false });
-        var cancelled = _core.Jobs.Start();
+        var sink = new RecordingSink();
+        var cancelled = _core.Jobs.Start(sink);
         var other = _core.Jobs.Start();
         Assert.True(stage.Offer(new StageItem<string>(other, "other-0")).Accepted);
         await Signals.UntilAsync(() => ran.Count == 1);
@@ -126,7 +127,7 @@ public sealed class TransformStageTests : IDisposable
 
         Assert.Equal(["other-0", "other-1"], ran);
         Assert.Equal(new StageCounts(5, 5, 0, 0, 0, 5), cancelled.GetStageCounts()["work"]);
-        Assert.Empty(cancelled.DeadLetters.Snapshot());
+        Assert.Empty(sink.DeadLetters.Snapshot());
     }
 
     [Fact]
@@ -342,7 +343,8 @@ public sealed class TransformStageTests : IDisposable
             using var lease = (await core.Throttle.AcquireAsync("lastfm", job, ct)).EnsureAcquired();
             return v;
         }, new StageOptions { MaxDegreeOfParallelism = 1 });
-        var job = core.Jobs.Start();
+        var sink = new RecordingSink();
+        var job = core.Jobs.Start(sink);
 
         for (var i = 0; i < 4; i++)
         {
@@ -353,7 +355,8 @@ public sealed class TransformStageTests : IDisposable
         await stage.Completion.Within();
 
         Assert.Equal(new StageCounts(4, 4, 0, 2, 0, 2), job.GetStageCounts()["enrich"]);
-        Assert.All(job.DeadLetters.Snapshot(), d => Assert.Equal(("budget_exhausted", "budget_exhausted"), (d.Outcome, d.Reason)));
+        Assert.Equal(2, sink.DeadLetters.Snapshot().Length);
+        Assert.All(sink.DeadLetters.Snapshot(), d => Assert.Equal(("budget_exhausted", "budget_exhausted"), (d.Outcome, d.Reason)));
         Assert.Null(job.Outcome);
     }
 
@@ -402,7 +405,7 @@ public sealed class TransformStageTests : IDisposable
         var refused = stage.Offer(new StageItem<int>(job, 2));
 
         Assert.Equal(OfferResult.Shed(ShedReason.QueueFull), refused);
-        var letter = Assert.Single(job.DeadLetters.Snapshot());
+        var letter = Assert.Single(sink.DeadLetters.Snapshot());
         Assert.Equal(("work", "shed", "queue_full", "2"), (letter.Stage, letter.Outcome, letter.Reason, letter.Item));
         var shed = Assert.IsType<ItemShed>(Assert.Single(sink.Events));
         Assert.Equal(("item.shed", job.Id, "queue_full"), (shed.Type, shed.JobId, shed.Reason));
