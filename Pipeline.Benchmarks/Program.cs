@@ -30,7 +30,7 @@ switch (mode)
         await Fairness.RunAsync(runs: 3, output);
         break;
     case "jobs-per-second":
-        await JobsPerSecond.RunAsync(clients: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32, warmup: TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), output);
+        await JobsPerSecond.RunAsync(clients: args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var clients) ? clients : 32, warmup: TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), upstreamsApart: args.Contains("upstreams-apart"), output);
         break;
     case "overload":
         await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);

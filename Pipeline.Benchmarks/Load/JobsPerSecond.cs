@@ -13,7 +13,7 @@ internal static class JobsPerSecond
     private static readonly string[] Genres = ["house", "techno", "jazz", "rock", "soul", "disco", "funk", "ambient", "metal", "reggae", "latin pop", "hip hop", "edm", "r&b", "rap", "indie", "trance", "blues", "country", "punk"];
     private static readonly string[] Moods = ["sunset", "rainy", "party", "road trip", "late night", "workout", "chill", "wedding"];
 
-    public static async Task RunAsync(int clients, TimeSpan warmup, TimeSpan duration, TextWriter output)
+    public static async Task RunAsync(int clients, TimeSpan warmup, TimeSpan duration, bool upstreamsApart, TextWriter output)
     {
         var settings = new Dictionary<string, string>
         {
@@ -27,17 +27,18 @@ internal static class JobsPerSecond
             ["Pipeline:Throttle:LaneRates:spotify"] = "1000000",
             ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00",
             ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
-            ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0",
             ["Pipeline:Admission:MaxActiveJobs"] = "256",
             ["Pipeline:Admission:JobsPerClientPerMinute"] = "1000000",
         };
+        var sandbox = new Dictionary<string, string> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0" };
         foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic" })
         {
-            settings[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
-            settings[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
+            sandbox[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
+            sandbox[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
         }
 
-        await using var host = await ChildHost.StartShippedAsync(settings);
+        await using var upstreams = await SandboxApart.StartAsync(upstreamsApart, sandbox);
+        await using var host = await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(1) };
         await JobRun.StreamAsync(http, "warm up: 90s grunge", 10);
 
@@ -60,6 +61,8 @@ internal static class JobsPerSecond
         Volatile.Write(ref phase, 1);
         var measured = await MeasureAsync(host, http, duration);
         await Task.WhenAll(workers);
+        output.WriteLine($"Upstreams: {SandboxApart.Describe(upstreamsApart)}");
+        output.WriteLine();
         output.WriteLine("| phase | clients | jobs completed | jobs/s | other ends | upstream calls/s | host CPU (cores busy) | host CPU per job | clients' CPU (cores busy) | host RSS max |");
         output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, at, m) in new[] { ("warm-up", 0, warm), ("measured", 1, measured) })

@@ -35,7 +35,7 @@ internal static class SseScale
     {
         output.WriteLine($"Host GC: {(serverGc ? "server (DOTNET_gcServer=1)" : "workstation (the host's setting)")}");
         output.WriteLine($"Idle streams get: {(quiet ? "only pings (the job reports no progress while it waits)" : "the job's progress each second")}, pings every {Heartbeat.TotalSeconds:0} s when quiet");
-        output.WriteLine($"Upstreams: {(upstreamsApart ? "the sandbox in a second host process, called as real upstreams" : "the sandbox in the host's process (the offline default)")}");
+        output.WriteLine($"Upstreams: {SandboxApart.Describe(upstreamsApart)}");
         output.WriteLine();
         output.WriteLine($"| subscribers | serving | RSS before | RSS idle at 30 s | RSS idle, max over {Idle.TotalSeconds:0} s | RSS at the end of the idle | RSS after the broadcast | KiB per stream (idle max) | live events per subscriber | delivery p50 | delivery p99 |");
         output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -69,10 +69,10 @@ internal static class SseScale
             ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (search + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
-        await using var upstreams = upstreamsApart && !bare ? await ChildHost.StartShippedAsync(sandbox) : null;
+        await using var upstreams = await SandboxApart.StartAsync(upstreamsApart && !bare, sandbox);
         await using var host = bare
             ? await ChildHost.StartShippedAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : Progress)])
-            : await ChildHost.StartShippedAsync(WithUpstreams(settings, sandbox, upstreams));
+            : await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "a 124 BPM sunset house set", trackCount = 8, detach = true });
@@ -115,8 +115,8 @@ internal static class SseScale
     {
         var sandbox = new Dictionary<string, string>();
         var settings = new Dictionary<string, string> { ["Pipeline:Llm:MaxTokens"] = "200" };
-        await using var upstreams = upstreamsApart ? await ChildHost.StartShippedAsync(sandbox) : null;
-        await using var host = await ChildHost.StartShippedAsync(WithUpstreams(settings, sandbox, upstreams));
+        await using var upstreams = await SandboxApart.StartAsync(upstreamsApart, sandbox);
+        await using var host = await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();
         var ids = new List<string>();
@@ -186,32 +186,6 @@ internal static class SseScale
 
     private static List<double> Latencies(IEnumerable<string> outputs) =>
         [.. outputs.SelectMany(r => r.Split('\n', StringSplitOptions.RemoveEmptyEntries)).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).Order()];
-
-    // The measured host's settings: pointed at the sandbox's own host when there is one, else with the sandbox's settings.
-    private static Dictionary<string, string> WithUpstreams(Dictionary<string, string> settings, Dictionary<string, string> sandbox, ChildHost? upstreams)
-    {
-        foreach (var (key, value) in upstreams is null ? sandbox : AsRealUpstreams(new Uri(upstreams.Address, "/sandbox/")))
-        {
-            settings[key] = value;
-        }
-
-        return settings;
-    }
-
-    // The settings that point every upstream client at a sandbox elsewhere, as if it were the real services.
-    private static Dictionary<string, string> AsRealUpstreams(Uri sandbox) => new()
-    {
-        ["Pipeline:Upstreams:Mode"] = "Real",
-        ["Pipeline:Upstreams:Spotify:ClientId"] = "bench",
-        ["Pipeline:Upstreams:Spotify:ClientSecret"] = "bench",
-        ["Pipeline:Upstreams:Spotify:ApiBaseUrl"] = new Uri(sandbox, "spotify/v1/").ToString(),
-        ["Pipeline:Upstreams:Spotify:AccountsBaseUrl"] = new Uri(sandbox, "spotify-accounts/").ToString(),
-        ["Pipeline:Upstreams:Deezer:BaseUrl"] = new Uri(sandbox, "deezer/").ToString(),
-        ["Pipeline:Upstreams:LastFm:ApiKey"] = "bench",
-        ["Pipeline:Upstreams:LastFm:BaseUrl"] = new Uri(sandbox, "lastfm/2.0/").ToString(),
-        ["Pipeline:Llm:Anthropic:ApiKey"] = "bench",
-        ["Pipeline:Llm:Anthropic:BaseUrl"] = new Uri(sandbox, "anthropic/").ToString(),
-    };
 
     /// <summary>
     /// The client process: opens one stream to each job of <paramref name="jobIds"/> (an id may repeat), prints how many
