@@ -54,6 +54,7 @@ public static class PipelineHostBuilderExtensions
 
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(Security.ConnectionLimits.Apply);
+        builder.WebHost.ConfigureKestrel(Http.RequestLimits.Apply);
         builder.Services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<SocketTransportOptions>()
             .Configure<IOptions<TransportOptions>>((sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);

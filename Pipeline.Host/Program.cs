@@ -20,6 +20,7 @@ builder.Services
 
 var app = builder.Build();
 app.UseSecurityHeaders();
+app.UseRequestLimits();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();

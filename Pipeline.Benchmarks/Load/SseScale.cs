@@ -51,13 +51,13 @@ internal static class SseScale
     // With bare, the floor: the same streams and load on a bare Kestrel SSE endpoint (BareSseHost) in place of the host.
     private static async Task RunLevelAsync(int subscribers, bool serverGc, bool upstreamsApart, bool quiet, bool bare, TextWriter output)
     {
-        // The job's search answers after the idle phase (the host's attempt timeout set past it, so the one call waits):
-        // the streams connect and sit idle, then it streams its tracks and text.
-        var search = Idle + TimeSpan.FromSeconds(20);
+        // The job's model answers after the idle phase (the host's attempt timeout set past it, so the one call waits):
+        // the streams connect and sit idle, then it streams its text, its set and its end.
+        var answer = Idle + TimeSpan.FromSeconds(20);
         var sandbox = new Dictionary<string, string>
         {
-            ["Pipeline:Sandbox:Spotify:MedianLatency"] = search.ToString("c", CultureInfo.InvariantCulture),
-            ["Pipeline:Sandbox:Spotify:P95Latency"] = search.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Sandbox:Anthropic:MedianLatency"] = answer.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Sandbox:Anthropic:P95Latency"] = answer.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "20",
         };
         var settings = new Dictionary<string, string>
@@ -65,13 +65,13 @@ internal static class SseScale
             ["Pipeline:Streaming:Heartbeat"] = Heartbeat.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Streaming:ProgressInterval"] = quiet ? "1.00:00:00" : Progress.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Llm:MaxTokens"] = "60",
-            ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = (search + TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture),
-            ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (search + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = (answer + TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (answer + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
         await using var upstreams = await SandboxApart.StartAsync(upstreamsApart && !bare, sandbox);
         await using var host = bare
-            ? await ChildHost.StartShippedAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(search), Seconds(quiet ? Heartbeat : Progress)])
+            ? await ChildHost.StartShippedAsync(settings, [typeof(SseScale).Assembly.Location, "sse-bare-host", Seconds(answer), Seconds(quiet ? Heartbeat : Progress)])
             : await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address };
         var rssBefore = host.RssMiB();

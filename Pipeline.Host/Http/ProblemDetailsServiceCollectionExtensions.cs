@@ -7,15 +7,16 @@ namespace Pipeline.Host.Http;
 public static class ProblemDetailsServiceCollectionExtensions
 {
     /// <summary>
-    /// ProblemDetails for every error; a malformed or mistyped body is the client's error whatever the environment: 400
-    /// naming the field, never 500 (<see cref="RequestBodyProblemHandler"/>). JSON numbers are strict ("30" is not a
+    /// ProblemDetails for every error, each with the <c>type</c> of its status (<see cref="ProblemTypes"/>); a malformed
+    /// or mistyped body is the client's error whatever the environment: 400 naming the field, never 500
+    /// (<see cref="RequestBodyProblemHandler"/>). JSON numbers are strict ("30" is not a
     /// number) and enums are read and written by name.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddPipelineProblemDetails(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Type ??= ProblemTypes.Of(c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // for the handler below to name what is wrong
         services.AddExceptionHandler<RequestBodyProblemHandler>();
         services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
