@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Security;
@@ -11,17 +9,8 @@ public sealed class BearerTokenFilterTests(BearerTokenFilterTests.TokenHost host
     private const string Token = "alice-secret-token-1";
 
     // The header's bytes exactly as given (HttpClient would normalize them), in UTF-8, over a raw connection.
-    private async Task<HttpStatusCode> ThrottleWith(string authorization)
-    {
-        var address = host.Server.CreateClient().BaseAddress!;
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(address.Host, address.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.UTF8.GetBytes($"GET /v1/throttle HTTP/1.1\r\nHost: {address.Authority}\r\nAuthorization: {authorization}\r\nConnection: close\r\n\r\n"));
-        using var reader = new StreamReader(stream, Encoding.Latin1);
-        var status = (await reader.ReadLineAsync().Within())!.Split(' ')[1];
-        return (HttpStatusCode)int.Parse(status, System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private async Task<HttpStatusCode> ThrottleWith(string authorization) =>
+        (await RawHttp.SendAsync(host.Server.CreateClient().BaseAddress!, $"GET /v1/throttle HTTP/1.1\r\nAuthorization: {authorization}")).Status;
 
     [Theory]
     [InlineData("Bearer " + Token)]
