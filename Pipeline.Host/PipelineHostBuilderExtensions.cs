@@ -17,7 +17,8 @@ public static class PipelineHostBuilderExtensions
     /// <summary>
     /// Reads the tuning file (optional, reloaded on change) after <c>appsettings*.json</c> and before environment
     /// variables and the command line, which keep the last word; listens on <see cref="DefaultUrl"/> unless told otherwise
-    /// (with no API token, on loopback only, whether the address comes from the URLs or from Kestrel's endpoints);
+    /// (with no API token, on loopback only, whether the address comes from the URLs or from Kestrel's endpoints), and on
+    /// the management endpoints' own listeners when <see cref="Security.ManagementOptions.Urls"/> names any;
     /// caps connections below the open-files limit and applies <see cref="TransportOptions"/>.
     /// </summary>
     /// <param name="builder">The application builder.</param>
@@ -32,10 +33,14 @@ public static class PipelineHostBuilderExtensions
         sources.Insert(afterJson, source);
 
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured ? configured : DefaultUrl;
-        if (builder.Configuration[$"{Security.ManagementOptions.Section}:Url"] is { Length: > 0 } management)
+        var management = Security.ManagementOptions.Addresses(builder.Configuration[$"{Security.ManagementOptions.Section}:Urls"]);
+        if (management.Count > 0)
         {
-            urls += ";" + management; // the management endpoints' own listener
+            // The management endpoints' own listeners take no token: on loopback unless they may be reached from elsewhere.
+            var remote = builder.Configuration.GetValue<bool>($"{Security.ManagementOptions.Section}:AllowRemote");
+            urls += ";" + string.Join(';', management.Select(url => remote ? url : Loopback(url)));
         }
+
         var auth = builder.Configuration.GetSection(Security.AuthOptions.Section).Get<Security.AuthOptions>() ?? new();
         if (!auth.Enabled)
         {
@@ -63,7 +68,12 @@ public static class PipelineHostBuilderExtensions
 
     private static string Loopback(string url)
     {
-        var uri = new UriBuilder(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+        if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var parsed))
+        {
+            return url; // not an address: the options' validation names it
+        }
+
+        var uri = new UriBuilder(parsed);
         if (uri.Host is "127.0.0.1" or "localhost" or "[::1]" or "::1")
         {
             return url;

@@ -3,18 +3,18 @@ using Pipeline.Configuration;
 
 namespace Pipeline.Host.Security;
 
-/// <summary>DataAnnotations rules of <see cref="ManagementOptions"/>, generated at compile time.</summary>
-[OptionsValidator]
-internal sealed partial class ManagementOptionsDataAnnotationsValidator : IValidateOptions<ManagementOptions>;
-
 /// <summary>Every rule of <see cref="ManagementOptions"/>, each failure naming its key and value.</summary>
-internal sealed class ManagementOptionsValidator() : SectionOptionsValidator<ManagementOptions>(ManagementOptions.Section, new ManagementOptionsDataAnnotationsValidator())
+internal sealed class ManagementOptionsValidator() : SectionOptionsValidator<ManagementOptions>(ManagementOptions.Section, annotations: null)
 {
     protected override void AddRules(string section, ManagementOptions options, ValidateOptionsResultBuilder builder)
     {
-        if (options.Url is { Length: > 0 } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.IsDefaultPort))
+        foreach (var url in ManagementOptions.Addresses(options.Urls))
         {
-            builder.AddError($"{section}:Url = '{url}' must be an http address with its port, e.g. http://127.0.0.1:9464.");
+            var parsed = Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri);
+            if (!parsed || uri!.Scheme is not ("http" or "https") || uri.IsDefaultPort || uri.AbsolutePath != "/")
+            {
+                builder.AddError($"{section}:Urls holds '{url}': each must be an http address with its port and no path, e.g. http://127.0.0.1:9464.");
+            }
         }
     }
 }

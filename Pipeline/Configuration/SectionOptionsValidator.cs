@@ -9,8 +9,8 @@ namespace Pipeline.Configuration;
 /// </summary>
 /// <typeparam name="TOptions">The options type.</typeparam>
 /// <param name="section">The section the options bind from, e.g. <c>Pipeline:Jobs</c>.</param>
-/// <param name="annotations">The generated DataAnnotations validator.</param>
-public abstract class SectionOptionsValidator<TOptions>(string section, IValidateOptions<TOptions> annotations) : IValidateOptions<TOptions>
+/// <param name="annotations">The generated DataAnnotations validator; null for options with no annotations.</param>
+public abstract class SectionOptionsValidator<TOptions>(string section, IValidateOptions<TOptions>? annotations) : IValidateOptions<TOptions>
     where TOptions : class
 {
     /// <inheritdoc/>
@@ -19,7 +19,11 @@ public abstract class SectionOptionsValidator<TOptions>(string section, IValidat
         ArgumentNullException.ThrowIfNull(options);
         var builder = new ValidateOptionsResultBuilder();
         var key = SectionOf(name);
-        builder.AddAnnotated(key, annotations.Validate(name, options), options);
+        if (annotations is not null)
+        {
+            builder.AddAnnotated(key, annotations.Validate(name, options), options);
+        }
+
         AddRules(key, options, builder);
         return builder.Build();
     }

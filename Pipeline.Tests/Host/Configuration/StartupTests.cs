@@ -12,6 +12,7 @@ public sealed class StartupTests : IDisposable
 
     [Theory]
     [InlineData("Pipeline:Throttle:Limit", "0", "Pipeline:Throttle:Limit = 0")]
+    [InlineData("Pipeline:Management:Urls", "9464", "Pipeline:Management:Urls holds '9464'")]
     [InlineData("Pipeline:Stages:search:MaxDegreeOfParallelism", "999", "Pipeline:Stages:search:MaxDegreeOfParallelism = 999 exceeds Capacity = 64")]
     [InlineData("Pipeline:Streaming:LagBound", "0", "Pipeline:Streaming:LagBound = 0")]
     [InlineData("Pipeline:Streaming:Heartbeat", "00:00:00", "Pipeline:Streaming:Heartbeat = 00:00:00")]

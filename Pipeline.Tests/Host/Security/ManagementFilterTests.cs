@@ -32,11 +32,12 @@ public sealed class ManagementFilterTests
 
     [Theory]
     [InlineData(9464, true)]
+    [InlineData(9465, true)]
     [InlineData(5080, false)]
     public async Task Management_ItsOwnListener_AnsweredThereOnlyWithoutAToken(int localPort, bool answered)
     {
         var auth = Options.Create(new AuthOptions { Tokens = { ["alice"] = Token } });
-        var filter = new ManagementFilter(Options.Create(new ManagementOptions { Url = "http://127.0.0.1:9464" }), new BearerTokenFilter(auth));
+        var filter = new ManagementFilter(Options.Create(new ManagementOptions { Urls = "http://127.0.0.1:9464; http://127.0.0.1:9465" }), new BearerTokenFilter(auth));
         var http = new DefaultHttpContext();
         http.Connection.LocalPort = localPort;
 
