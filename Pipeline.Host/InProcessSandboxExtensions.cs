@@ -1,22 +1,26 @@
 using Pipeline.Sandbox;
+using Pipeline.Stages.Llm;
 using Pipeline.Stages.Upstreams;
 
 namespace Pipeline.Host;
 
 /// <summary>
-/// The offline upstreams served by the host itself: not when <c>Pipeline:Upstreams:Mode</c> is <c>Real</c> (nothing
-/// calls them), nor when <c>Pipeline:Upstreams:SandboxUrl</c> names a sandbox elsewhere.
+/// The offline upstreams served by the host itself: only while some client calls them (<c>Pipeline:Upstreams:Mode</c>
+/// is <c>Sandbox</c>, or <c>Auto</c> with an upstream's keys missing), and not when <c>Pipeline:Upstreams:SandboxUrl</c>
+/// names a sandbox elsewhere.
 /// </summary>
 public static class InProcessSandboxExtensions
 {
-    /// <summary>Adds the sandbox to this process unless the upstreams are all real or a sandbox elsewhere is configured.</summary>
+    /// <summary>Adds the sandbox to this process while some upstream client calls it, unless a sandbox elsewhere is configured.</summary>
     /// <param name="builder">The application builder.</param>
     /// <returns>The builder.</returns>
     public static WebApplicationBuilder AddInProcessSandbox(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var real = Enum.TryParse<UpstreamMode>(builder.Configuration[$"{UpstreamOptions.Section}:Mode"], ignoreCase: true, out var mode) && mode == UpstreamMode.Real;
-        if (!real && builder.Configuration[$"{UpstreamOptions.Section}:SandboxUrl"] is not { Length: > 0 })
+        var upstreams = builder.Configuration.GetSection(UpstreamOptions.Section).Get<UpstreamOptions>() ?? new();
+        var llm = builder.Configuration.GetSection(LlmOptions.Section).Get<LlmOptions>() ?? new();
+        var called = upstreams.CallsSandbox(upstreams.Spotify.HasKeys) || upstreams.CallsSandbox(upstreams.LastFm.HasKeys) || upstreams.CallsSandbox(llm.Selected.HasKeys);
+        if (called && upstreams.SandboxUrl is null)
         {
             builder.Services.AddSandbox().AddSingleton<InProcessSandbox>();
         }

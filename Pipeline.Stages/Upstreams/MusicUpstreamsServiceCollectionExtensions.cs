@@ -67,8 +67,7 @@ public static class MusicUpstreamsServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<UpstreamOptions>>().Value;
             var (real, sandboxPath, hasKeys) = address(options, sp);
-            var useReal = options.Mode == UpstreamMode.Real || (options.Mode == UpstreamMode.Auto && hasKeys);
-            http.BaseAddress = useReal ? real : new Uri(sp.GetRequiredService<ISandboxAddress>().BaseAddress, sandboxPath);
+            http.BaseAddress = options.CallsSandbox(hasKeys) ? new Uri(sp.GetRequiredService<ISandboxAddress>().BaseAddress, sandboxPath) : real;
             // Timeouts belong to the resilience pipeline.
             http.Timeout = Timeout.InfiniteTimeSpan;
         });

@@ -31,6 +31,11 @@ public sealed class UpstreamOptions
     /// the upstreams without keys call it instead of the host's own, and the host maps no sandbox. Empty by default.
     /// </summary>
     public Uri? SandboxUrl { get; set; }
+
+    /// <summary>Whether a client calls the sandbox: in <c>Sandbox</c> mode always, in <c>Auto</c> mode while its keys are missing.</summary>
+    /// <param name="hasKeys">Whether the client's upstream keys are set.</param>
+    /// <returns>True when the client's calls go to the sandbox.</returns>
+    public bool CallsSandbox(bool hasKeys) => Mode == UpstreamMode.Sandbox || (Mode == UpstreamMode.Auto && !hasKeys);
 }
 
 /// <summary>Spotify Web API settings.</summary>
