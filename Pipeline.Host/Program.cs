@@ -4,12 +4,14 @@ using Pipeline.Host.Http;
 using Pipeline.Host.Jobs;
 using Pipeline.Host.Security;
 using Pipeline.Host.Telemetry;
+using Pipeline.Redis;
 using Pipeline.Stages;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.UsePipelineDefaults().UsePipelineLogging().AddInProcessSandbox();
 builder.Services
     .AddPipelineCore()
+    .AddRedisCluster(builder.Configuration)
     .AddMusicStages()
     .AddPipelineAuth()
     .AddPipelineCors()

@@ -24,4 +24,8 @@ public sealed class PublicApiTests
     [Fact]
     public void Sandbox_PublicSurface_MatchesSnapshot() =>
         Snapshot.Match(PublicApi.Lines(typeof(SandboxEndpointRouteBuilderExtensions).Assembly));
+
+    [Fact]
+    public void Redis_PublicSurface_MatchesSnapshot() =>
+        Snapshot.Match(PublicApi.Lines(typeof(Pipeline.Redis.RedisClusterServiceCollectionExtensions).Assembly));
 }

@@ -14,6 +14,10 @@ internal static class Requires
     public static void Prometheus() =>
         Need(File.Exists(PrometheusServer.Executable), $"{PrometheusServer.Executable} is not installed (apt-get install prometheus)", "PIPELINE_REQUIRE_PROMETHEUS");
 
+    /// <summary>Debian's redis-server, for the cluster tests.</summary>
+    public static void Redis() =>
+        Need(File.Exists(RedisServer.Executable), $"{RedisServer.Executable} is not installed (apt-get install redis-server)", "PIPELINE_REQUIRE_REDIS");
+
     private static void Need(bool present, string missing, string requiredBy)
     {
         Assert.True(present || Environment.GetEnvironmentVariable(requiredBy) is null, $"{missing}, and {requiredBy} requires it here");

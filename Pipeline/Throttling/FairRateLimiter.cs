@@ -143,7 +143,7 @@ internal abstract class FairRateLimiter : RateLimiter
             var windowTicks = Time.ToTimestampTicks(window);
             ReconfigureCore(limit, windowTicks, burst, now);
             WindowTicks = windowTicks;
-            var spacingTicks = Time.ToTimestampTicks(spacing);
+            var spacingTicks = Time.ToTimestampTicks(LocalSpacing(spacing));
             if (_spacedUntil != long.MinValue)
             {
                 _spacedUntil += spacingTicks - _spacingTicks; // the last grant, spaced anew
@@ -204,7 +204,16 @@ internal abstract class FairRateLimiter : RateLimiter
     {
     }
 
-    /// <summary>The earliest timestamp at which <see cref="TryTake"/> would succeed, at least <paramref name="now"/>.</summary>
+    /// <summary>The spacing this limiter keeps between its own grants, from the configured one: all of it, unless the policy spaces its starts itself.</summary>
+    protected virtual TimeSpan LocalSpacing(TimeSpan spacing) => spacing;
+
+    /// <summary>Waiters queued now; call under the limiter's lock (from the policy's members).</summary>
+    protected int Waiting => _queue.Count;
+
+    /// <summary>The policy has new permits (they came from elsewhere): grants what it can now and sets the next wake-up.</summary>
+    protected void Wake() => OnTimer();
+
+    /// <summary>The earliest timestamp at which <see cref="TryTake"/> would succeed, at least <paramref name="now"/>; <see cref="long.MaxValue"/> while the policy does not know (it calls <see cref="Wake"/> once it does).</summary>
     protected abstract long NextAvailable(int permitCount, long now);
 
     /// <summary>Permits that could start at <paramref name="now"/>.</summary>
@@ -282,7 +291,8 @@ internal abstract class FairRateLimiter : RateLimiter
 
     private TimeSpan EstimateRetryAfter(int permitCount, long now)
     {
-        var next = Time.ToTimeSpan(Due(permitCount, now) - now);
+        var due = Due(permitCount, now);
+        var next = due == long.MaxValue ? TimeSpan.Zero : Time.ToTimeSpan(due - now);
         var drain = TimeSpan.FromSeconds(_queue.Count / PermitsPerSecond);
         return next > drain ? next : drain;
     }
@@ -308,6 +318,11 @@ internal abstract class FairRateLimiter : RateLimiter
         }
 
         var due = Due(head.Item.PermitCount, now);
+        if (due == long.MaxValue)
+        {
+            return; // the policy wakes the queue itself
+        }
+
         if (due >= _timerDue && _timerDue > now)
         {
             return; // an earlier wake-up is already set

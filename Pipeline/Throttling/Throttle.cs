@@ -15,22 +15,30 @@ public sealed partial class Throttle : IDisposable
 {
     private const string SystemPartition = "";
 
+    /// <summary>The global rate's name in a shared store.</summary>
+    private const string GlobalRate = "global";
+
     // The lane slots held by the current async flow, so a nested call on the same lane borrows instead of deadlocking.
     private static readonly AsyncLocal<LaneScope?> HeldLanes = new();
 
     private readonly ConcurrentDictionary<string, LaneGate> _lanes = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, SlidingLogRateLimiter> _laneRates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, FairRateLimiter> _laneRates = new(StringComparer.OrdinalIgnoreCase);
     private readonly FairRateLimiter _limiter;
     private readonly TimeProvider _time;
     private readonly ThrottleMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ReloadableOptions<ThrottleOptions> _reloadable;
     private readonly ThrottlePolicy _policy;
+    private readonly IStartReservations? _shared;
     private ThrottleOptions _options;
 
-    /// <summary>A throttle that follows its configuration: limit, window, burst, queue and lane limits change live.</summary>
-    internal Throttle(ReloadableOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics, ILogger logger)
+    /// <summary>
+    /// A throttle that follows its configuration: limit, window, burst, queue and lane limits change live. With
+    /// <paramref name="shared"/>, the global rate and the lanes' rates are kept with the other hosts' in that store.
+    /// </summary>
+    internal Throttle(ReloadableOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics, ILogger logger, IStartReservations? shared = null)
     {
+        _shared = shared;
         _reloadable = options;
         _options = options.Current;
         _policy = _options.Policy;
@@ -39,6 +47,7 @@ public sealed partial class Throttle : IDisposable
         _logger = logger;
         _limiter = _options.Policy switch
         {
+            _ when shared is not null => Shared(GlobalRate, _options.Limit, _options.Window, TimeSpan.Zero),
             ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.QueueLimit),
             ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.Burst ?? _options.Limit, _options.QueueLimit),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Policy, "Unknown throttle policy."),
@@ -178,7 +187,9 @@ public sealed partial class Throttle : IDisposable
             }
             else
             {
-                _laneRates[lane] = new SlidingLogRateLimiter(_time, rate, window, options.QueueLimit, spacing);
+                _laneRates[lane] = _shared is null
+                    ? new SlidingLogRateLimiter(_time, rate, window, options.QueueLimit, spacing)
+                    : Shared("lane:" + lane.ToLowerInvariant(), rate, options.LaneWindow(lane), spacing);
             }
         }
 
@@ -190,6 +201,11 @@ public sealed partial class Throttle : IDisposable
             }
         }
     }
+
+    // A rate kept with the other hosts': a reserved start granted later than half the safety margin is given up, so
+    // the margin (added to the window) still covers the send.
+    private SharedRateLimiter Shared(string name, int limit, TimeSpan window, TimeSpan spacing) =>
+        new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin / 2);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Throttle policy {Next} takes effect at the next start; {Current} stays in force until then")]
     private static partial void LogPolicyAtRestart(ILogger logger, ThrottlePolicy next, ThrottlePolicy current);
@@ -217,7 +233,7 @@ public sealed partial class Throttle : IDisposable
 
         var slot = SlotKind.None;
         ThrottleRateLease? granted = null;
-        (SlidingLogRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
+        (FairRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
         try
         {
             // A global permit is taken only once the call holds its slot: one burnt while waiting for a slot is rate

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Pipeline.Redis;
+
+/// <summary>
+/// This host's connection to the cluster's Redis: opened at start without failing when Redis is not there yet (it keeps
+/// trying in the background), its keys under <see cref="ClusterOptions.Name"/>, and a line logged when Redis goes away
+/// or comes back, never one per call.
+/// </summary>
+internal sealed partial class RedisCluster : IDisposable
+{
+    private readonly ConnectionMultiplexer _connection;
+    private readonly ILogger _logger;
+    private int _down;
+
+    public RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger)
+        : this(options, logger, DefaultHostId)
+    {
+    }
+
+    /// <summary>A connection for the host <paramref name="hostId"/> (tests stand in for several hosts in one process).</summary>
+    internal RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger, string hostId)
+    {
+        HostId = hostId;
+        var settings = ConfigurationOptions.Parse(options.Value.Redis!);
+        settings.AbortOnConnectFail = false; // Redis down at start is not fatal: the host keeps to its share until it answers
+        settings.ConnectTimeout = Math.Min(settings.ConnectTimeout, 2000);
+        settings.ClientName = HostId;
+        Name = options.Value.Name;
+        _logger = logger;
+        _connection = ConnectionMultiplexer.Connect(settings);
+        _connection.ConnectionFailed += (_, e) => Changed(up: false, e.FailureType.ToString());
+        _connection.ConnectionRestored += (_, _) => Changed(up: true, null);
+        if (!_connection.IsConnected)
+        {
+            Changed(up: false, "not reachable at start");
+        }
+        else
+        {
+            LogConnected(_logger, Name);
+        }
+    }
+
+    /// <summary>This process in the cluster: machine, process and a random part, unique across restarts.</summary>
+    public static string DefaultHostId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>This host in the cluster.</summary>
+    public string HostId { get; }
+
+    /// <summary>The cluster's name, every key's prefix.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether Redis answers now.</summary>
+    public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>The database.</summary>
+    public IDatabase Database => _connection.GetDatabase();
+
+    /// <summary>A key of this cluster; the braces keep one rate's keys in one Redis Cluster slot.</summary>
+    /// <param name="kind">What the key holds, e.g. <c>throttle</c>.</param>
+    /// <param name="name">Whose it is, e.g. <c>global</c>.</param>
+    /// <param name="part">Which part, e.g. <c>starts</c>.</param>
+    public RedisKey Key(string kind, string name, string part) => $"{{{Name}:{kind}:{name}}}:{part}";
+
+    public void Dispose() => _connection.Dispose();
+
+    private void Changed(bool up, string? why)
+    {
+        if (Interlocked.Exchange(ref _down, up ? 0 : 1) == (up ? 0 : 1))
+        {
+            return; // no change: one line per transition
+        }
+
+        if (up)
+        {
+            LogBack(_logger, Name);
+        }
+        else
+        {
+            LogDown(_logger, Name, why ?? "unknown");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster {Cluster}: Redis answers; the throttle is shared.")]
+    private static partial void LogConnected(ILogger logger, string cluster);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster {Cluster}: Redis does not answer ({Reason}); this host keeps to its share of every limit until it does.")]
+    private static partial void LogDown(ILogger logger, string cluster, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster}: Redis answers again; the throttle is shared again.")]
+    private static partial void LogBack(ILogger logger, string cluster);
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Pipeline.Redis.Throttling;
+using Pipeline.Throttling;
+
+namespace Pipeline.Redis;
+
+/// <summary>Registers cluster mode.</summary>
+public static class RedisClusterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <c>Pipeline:Cluster</c> (validated at start, naming the key) and, when <c>Pipeline:Cluster:Redis</c> is set,
+    /// puts the host in cluster mode: the throttle's global rate and its lanes' rates are kept in Redis with the other
+    /// hosts' (<see cref="IStartReservations"/>). Without it the host stays a single host, and nothing here runs.
+    /// </summary>
+    /// <param name="services">The service collection; before <c>AddPipelineCore()</c> resolves its throttle.</param>
+    /// <param name="configuration">The configuration, read now to choose the mode.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddRedisCluster(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
+        if (string.IsNullOrWhiteSpace(configuration[$"{ClusterOptions.Section}:Redis"]))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton<RedisCluster>();
+        services.TryAddSingleton<IStartReservations, RedisStartReservations>();
+        return services;
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Pipeline.Throttling;
+using StackExchange.Redis;
+
+namespace Pipeline.Redis.Throttling;
+
+/// <summary>
+/// The hosts' starts of each rate in Redis: one script keeps the last <c>limit</c> starts in a sorted set, scored in
+/// microseconds of Redis's own clock (<c>TIME</c>, never a host's), and answers a request for <c>count</c> starts with
+/// each one's delay: none while the window has room, else until the start <c>limit</c> places back is a window old,
+/// and at least the spacing after the newest. The limit applied is the smallest any host renewed within the lease
+/// time, so a live reload that lowers it holds on every host at once. One round trip per request.
+/// </summary>
+internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<ClusterOptions> options) : IStartReservations
+{
+    // KEYS[1] the starts (sorted set: score = start in µs, member unique), KEYS[2] the hosts' limits (hash: host → "limit:seen µs").
+    // ARGV: count, limit, window µs, spacing µs, host, lease µs, request id, then starts made apart (µs since the epoch).
+    private const string Script = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local count, limit, window, spacing = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local host, lease, request = ARGV[5], tonumber(ARGV[6]), ARGV[7]
+        redis.call('HSET', KEYS[2], host, string.format('%d:%d', limit, now))
+        local hosts = redis.call('HGETALL', KEYS[2])
+        for i = 1, #hosts, 2 do
+          local held, seen = string.match(hosts[i + 1], '^(%d+):(%d+)$')
+          if now - tonumber(seen) > lease then
+            redis.call('HDEL', KEYS[2], hosts[i])
+          elseif tonumber(held) < limit then
+            limit = tonumber(held)
+          end
+        end
+        for i = 8, #ARGV do
+          redis.call('ZADD', KEYS[1], tonumber(ARGV[i]), host .. ':' .. request .. ':apart:' .. i)
+        end
+        local log = redis.call('ZRANGE', KEYS[1], -limit, -1, 'WITHSCORES')
+        local starts = {}
+        for i = 2, #log, 2 do starts[#starts + 1] = tonumber(log[i]) end
+        local delays = {}
+        for i = 1, count do
+          local n = #starts
+          local at = now
+          if n > 0 then at = math.max(at, starts[n] + spacing) end
+          if n >= limit then at = math.max(at, starts[n - limit + 1] + window) end
+          starts[n + 1] = at
+          redis.call('ZADD', KEYS[1], at, host .. ':' .. request .. ':' .. i)
+          delays[i] = at - now
+        end
+        redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
+        redis.call('PEXPIRE', KEYS[1], math.floor((window + lease) / 1000) + 1000)
+        redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
+        return delays
+        """;
+
+    private long _requests;
+
+    public int Hosts => options.Value.ExpectedHosts;
+
+    public async ValueTask<IReadOnlyList<TimeSpan>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+    {
+        RedisValue[] args =
+        [
+            count, limit, Micros(window), Micros(spacing), cluster.HostId, Micros(options.Value.LeaseTime),
+            Interlocked.Increment(ref _requests), .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
+        ];
+        var answer = await cluster.Database.ScriptEvaluateAsync(Script, [cluster.Key("throttle", name, "starts"), cluster.Key("throttle", name, "limits")], args).WaitAsync(cancellationToken);
+        return [.. ((RedisResult[])answer!).Select(d => TimeSpan.FromMicroseconds((long)d))];
+    }
+
+    private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Tests.Support;
+using Pipeline.Throttling;
+
+namespace Pipeline.Tests.Core.Throttling;
+
+/// <summary>A rate kept in a store several hosts share, against a store that answers as told.</summary>
+public sealed class SharedRateLimiterTests : IDisposable
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+    private readonly FakeTimeProvider _time = new(CoreHarness.Epoch);
+    private readonly Store _store = new();
+    private readonly SharedRateLimiter _limiter;
+
+    public SharedRateLimiterTests() =>
+        _limiter = new SharedRateLimiter(_store, "global", _time, limit: 40, Window, queueLimit: 100, spacing: TimeSpan.Zero, stale: TimeSpan.FromMilliseconds(5));
+
+    public void Dispose() => _limiter.Dispose();
+
+    [Fact]
+    public async Task AcquireAsync_StartsReserved_EachGrantedAtItsTimeToTheHeadInFairOrder()
+    {
+        _store.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.Answers.Enqueue([TimeSpan.Zero]);
+        _store.Answers.Enqueue([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(600)]);
+        List<(string Name, Task<RateLimitLease> Wait)> waiting =
+        [
+            ("a1", _limiter.AcquireAsync("a", 1, CancellationToken.None).AsTask()),
+            ("a2", _limiter.AcquireAsync("a", 1, CancellationToken.None).AsTask()),
+            ("b1", _limiter.AcquireAsync("b", 1, CancellationToken.None).AsTask()),
+        ];
+        var granted = waiting.Select(w => w.Wait.ContinueWith(_ => (w.Name, At: _time.GetUtcNow()), TaskScheduler.Default)).ToList();
+        var started = _time.GetUtcNow();
+        _store.Hold.SetResult(); // the first request answers once all three wait
+
+        for (var step = 0; step < 200 && !granted.All(g => g.IsCompleted); step++)
+        {
+            await Signals.SettleAsync();
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        var order = (await Task.WhenAll(granted)).OrderBy(g => g.At).ToList();
+        Assert.Equal(["a1", "b1", "a2"], order.Select(g => g.Name)); // FIFO within a job, round-robin across jobs
+        Assert.True(order[0].At - started < TimeSpan.FromMilliseconds(500), "the head, at once");
+        Assert.All(order.Skip(1), g => Assert.True(g.At - started >= TimeSpan.FromMilliseconds(500), $"{g.Name} at {g.At - started}"));
+        Assert.Equal([1, 2], _store.Requested); // the head's, then the two queued behind it in one round trip
+        Assert.All(waiting, w => Assert.True(w.Wait.Result.IsAcquired));
+        Assert.Equal(3, _limiter.StartedInWindow);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_AReservedStartLeftUnusedPastItsTime_GivenUpAndANewOneReserved()
+    {
+        _store.Answers.Enqueue([TimeSpan.FromMilliseconds(100)]);
+        using var leaving = new CancellationTokenSource();
+        var left = _limiter.AcquireAsync("a", 1, leaving.Token).AsTask();
+        await Signals.UntilAsync(() => !_store.Requested.IsEmpty);
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
+
+        _time.Advance(TimeSpan.FromMilliseconds(110)); // the reserved start's time passed with nobody to take it
+        using var late = await _limiter.AcquireAsync("b", 1, CancellationToken.None).AsTask().Within();
+
+        Assert.True(late.IsAcquired);
+        Assert.Equal(2, _store.Requested.Count); // taken so late, it could have started after the next window's: a new one
+    }
+
+    [Fact]
+    public async Task AcquireAsync_StoreFails_TheHostKeepsToItsShareThenReportsWhatItStartedAlone()
+    {
+        _store.Fail = true; // 2 hosts: a share of 20 a second
+        var waiting = Enumerable.Range(0, 21).Select(_ => _limiter.AcquireAsync("a", 1, CancellationToken.None).AsTask()).ToList();
+
+        await Signals.UntilAsync(() => waiting.Count(w => w.IsCompleted) == 20);
+        Assert.False(waiting[20].IsCompleted);
+        Assert.False(_limiter.IsShared);
+        _store.Fail = false;
+        _store.Answers.Enqueue([TimeSpan.Zero]);
+        _time.Advance(SharedRateLimiter.RetryShared);
+        await Signals.UntilAsync(() => waiting[20].IsCompleted);
+
+        Assert.True(_limiter.IsShared);
+        Assert.Equal(20, _store.ReportedApart);
+    }
+
+    /// <summary>Answers each request with the delays queued for it, or fails while told to.</summary>
+    private sealed class Store : IStartReservations
+    {
+        public ConcurrentQueue<TimeSpan[]> Answers { get; } = new();
+
+        public ConcurrentQueue<int> Requested { get; } = new();
+
+        public volatile bool Fail;
+
+        public TaskCompletionSource? Hold;
+
+        public int ReportedApart;
+
+        public int Hosts => 2;
+
+        public async ValueTask<IReadOnlyList<TimeSpan>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+        {
+            if (Fail)
+            {
+                throw new TimeoutException("the store does not answer");
+            }
+
+            Requested.Enqueue(count);
+            if (Hold is { } hold)
+            {
+                await hold.Task;
+            }
+
+            Interlocked.Add(ref ReportedApart, madeApart.Count);
+            return Answers.TryDequeue(out var delays) ? [.. delays.Take(count)] : [.. Enumerable.Repeat(TimeSpan.Zero, count)];
+        }
+    }
+}

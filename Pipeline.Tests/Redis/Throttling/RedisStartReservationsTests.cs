@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pipeline.Redis;
+using Pipeline.Redis.Throttling;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Redis.Throttling;
+
+/// <summary>The reservation script's arithmetic, against a real redis-server.</summary>
+[Collection(nameof(SerialTests))]
+public sealed class RedisStartReservationsTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private RedisServer? _redis;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_MoreThanTheLimit_TheRestWaitUntilTheStartLimitPlacesBackIsAWindowOld()
+    {
+        using var cluster = await ClusterAsync("a");
+        var reservations = Reservations(cluster);
+
+        var delays = await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, Second, Second], delays);
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_Spacing_EachStartThatFarAfterTheLast()
+    {
+        using var cluster = await ClusterAsync("a");
+
+        var delays = await Reservations(cluster).ReserveAsync("lane:lastfm", 3, 100, Second, TimeSpan.FromMilliseconds(200), [], CancellationToken.None);
+
+        Assert.Equal([TimeSpan.Zero, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400)], delays);
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_TwoHostsOneLog_TheSecondHostWaitsForTheFirstsStarts()
+    {
+        using var a = await ClusterAsync("a");
+        using var b = await ClusterAsync("b");
+
+        var first = await Reservations(a).ReserveAsync("global", 2, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
+        var second = await Reservations(b).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero], first);
+        Assert.InRange(Assert.Single(second), Second - TimeSpan.FromMilliseconds(500), Second); // a's starts, less the time between the calls
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_HostsHoldDifferentLimits_TheSmallestLiveOneApplies()
+    {
+        using var high = await ClusterAsync("high");
+        using var low = await ClusterAsync("low");
+        await Reservations(low).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        var delays = await Reservations(high).ReserveAsync("global", 3, 10, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        Assert.Equal(TimeSpan.Zero, delays[0]); // the second of two
+        Assert.All(delays.Skip(1), d => Assert.True(d > Second / 2, $"{d}")); // the third waits a window, under the low limit
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_StartsMadeApart_CountedBeforeTheNewOnes()
+    {
+        using var cluster = await ClusterAsync("a");
+        var now = DateTimeOffset.UtcNow;
+
+        var delays = await Reservations(cluster).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [now, now], CancellationToken.None);
+
+        Assert.True(Assert.Single(delays) > Second / 2, $"{delays[0]}");
+    }
+
+    [SkippableFact]
+    public async Task ReserveAsync_Keys_UnderTheClusterNameAndExpiring()
+    {
+        using var cluster = await ClusterAsync("a", name: "blue");
+
+        await Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        var ttl = await cluster.Database.KeyTimeToLiveAsync("{blue:throttle:global}:starts");
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)); // the window and the lease
+    }
+
+    private static RedisStartReservations Reservations(RedisCluster cluster) =>
+        new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }));
+
+    // A host's connection to the test's redis-server, started on first use (the test is skipped where there is none).
+    private async Task<RedisCluster> ClusterAsync(string host, string name = "test")
+    {
+        Requires.Redis();
+        _redis ??= await RedisServer.StartAsync();
+        return new RedisCluster(Options.Create(new ClusterOptions { Redis = _redis.ConnectionString, Name = name }), NullLogger<RedisCluster>.Instance, host);
+    }
+}
