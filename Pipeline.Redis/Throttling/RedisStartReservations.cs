@@ -9,7 +9,8 @@ namespace Pipeline.Redis.Throttling;
 /// microseconds of Redis's own clock (<c>TIME</c>, never a host's), and answers a request for <c>count</c> starts with
 /// each one's delay: none while the window has room, else until the start <c>limit</c> places back is a window old,
 /// and at least the spacing after the newest. The limit applied is the smallest any host renewed within the lease
-/// time, so a live reload that lowers it holds on every host at once. One round trip per request.
+/// time, so a live reload that lowers it holds on every host at once. One round trip per request. A start that left
+/// late is moved to its real time (<c>ZADD XX GT</c>, not waited for), so the starts reserved after it count from then.
 /// </summary>
 internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<ClusterOptions> options) : IStartReservations
 {
@@ -44,11 +45,12 @@ internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<Clus
           if n >= limit then at = math.max(at, starts[n - limit + 1] + window) end
           starts[n + 1] = at
           redis.call('ZADD', KEYS[1], at, host .. ':' .. request .. ':' .. i)
-          delays[i] = at - now
+          delays[i] = at
         end
         redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
         redis.call('PEXPIRE', KEYS[1], math.floor((window + lease) / 1000) + 1000)
         redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
+        table.insert(delays, 1, now)
         return delays
         """;
 
@@ -56,16 +58,31 @@ internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<Clus
 
     public int Hosts => options.Value.ExpectedHosts;
 
-    public async ValueTask<IReadOnlyList<TimeSpan>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
     {
         RedisValue[] args =
         [
             count, limit, Micros(window), Micros(spacing), cluster.HostId, Micros(options.Value.LeaseTime),
             Interlocked.Increment(ref _requests), .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
         ];
-        var answer = await cluster.Database.ScriptEvaluateAsync(Script, [cluster.Key("throttle", name, "starts"), cluster.Key("throttle", name, "limits")], args).WaitAsync(cancellationToken);
-        return [.. ((RedisResult[])answer!).Select(d => TimeSpan.FromMicroseconds((long)d))];
+        var request = (long)args[6];
+        var answer = (RedisResult[])(await cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), cluster.Key("throttle", name, "limits")], args).WaitAsync(cancellationToken))!;
+        var now = (long)answer[0];
+        return [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{cluster.HostId}:{request}:{i + 1}", (long)at)))];
     }
 
+    public void Restamp(string name, ReservedStart start, TimeSpan late)
+    {
+        if (start.Token is Start reserved && cluster.IsConnected)
+        {
+            _ = cluster.Database.SortedSetAddAsync(Starts(name), reserved.Member, reserved.At + Micros(late), SortedSetWhen.Exists | SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
+        }
+    }
+
+    private RedisKey Starts(string name) => cluster.Key("throttle", name, "starts");
+
     private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>A start in the sorted set: its member and the time it was reserved for, in µs of Redis's clock.</summary>
+    private sealed record Start(string Member, long At);
 }

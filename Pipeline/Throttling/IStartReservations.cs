@@ -23,6 +23,15 @@ public interface IStartReservations
     /// <param name="spacing">The least time between two starts (zero: none).</param>
     /// <param name="madeApart">Starts made without the store, to count.</param>
     /// <param name="cancellationToken">Cancels the request; starts it may have reserved are then lost, never doubled.</param>
-    /// <returns>For each start, how long after the store answered it may begin.</returns>
-    ValueTask<IReadOnlyList<TimeSpan>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken);
+    /// <returns>The starts, in order: when each may begin, and the store's handle on it.</returns>
+    ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A reserved start left <paramref name="late"/> after its time (the host was busy): the store counts it from then,
+    /// so the starts it reserves next keep the upstream, which sees sends, within the limit. Does not wait.
+    /// </summary>
+    /// <param name="name">The rate.</param>
+    /// <param name="start">The start, as <see cref="ReserveAsync"/> reserved it.</param>
+    /// <param name="late">How late it left.</param>
+    void Restamp(string name, ReservedStart start, TimeSpan late);
 }

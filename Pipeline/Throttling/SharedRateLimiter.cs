@@ -7,7 +7,7 @@ namespace Pipeline.Throttling;
 /// round-robin across jobs, as <see cref="FairRateLimiter"/> orders them). At most a tenth of the limit is reserved
 /// ahead, so few starts are lost when waiters leave. While the store cannot answer, the host keeps to its share of the
 /// limit (<c>limit / Hosts</c>), counting the starts it made before, and reports the starts it made alone when the
-/// store answers again.
+/// store answers again. A start that leaves later than its reserved time is restamped in the store.
 /// </summary>
 internal sealed class SharedRateLimiter : FairRateLimiter
 {
@@ -20,7 +20,8 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     private readonly Lock _state = new();
     private readonly IStartReservations _store;
     private readonly string _name;
-    private readonly Queue<long> _ready = new(); // reserved starts, in timestamps of this host, ascending
+    private readonly Queue<(long At, ReservedStart Start)> _ready = new(); // reserved starts, their times in this host's timestamps, ascending
+    private readonly (long Sequence, long At, ReservedStart Start)[] _granted = new (long, long, ReservedStart)[256]; // the last grants, for a restamp
     private readonly List<DateTimeOffset> _apart = []; // starts made while the store could not answer, not yet reported
     private readonly long _staleTicks;
     private readonly StartLog _made; // every start of this host (for the snapshot)
@@ -86,7 +87,7 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     {
         lock (_state)
         {
-            while (_ready.TryPeek(out var at) && now - at > _staleTicks)
+            while (_ready.TryPeek(out var head) && now - head.At > _staleTicks)
             {
                 _ready.Dequeue(); // its time passed unused: taken late, it could start after the next window's
             }
@@ -95,10 +96,11 @@ internal sealed class SharedRateLimiter : FairRateLimiter
             {
                 for (var i = 0; i < permitCount; i++)
                 {
-                    _ready.Dequeue();
+                    var (at, start) = _ready.Dequeue();
+                    Record(1, now);
+                    _granted[_made.Sequence % _granted.Length] = (_made.Sequence, at, start);
                 }
 
-                Record(permitCount, now);
                 return true;
             }
 
@@ -122,6 +124,11 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         {
             _made.Restamp(sequence, sentAt);
             _share.Restamp(sequence, sentAt);
+            var (granted, at, start) = _granted[sequence % _granted.Length];
+            if (granted == sequence && sentAt - at > _staleTicks / 5)
+            {
+                _store.Restamp(_name, start, Time.ToTimeSpan(sentAt - at)); // it left late: the store counts it from then
+            }
         }
     }
 
@@ -142,7 +149,7 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     {
         lock (_state)
         {
-            return _ready.Count(at => at <= now) + (now < _apartUntil ? _share.Available(now) : 0);
+            return _ready.Count(r => r.At <= now) + (now < _apartUntil ? _share.Available(now) : 0);
         }
     }
 
@@ -156,7 +163,7 @@ internal sealed class SharedRateLimiter : FairRateLimiter
 
     private int ShareOf(int limit) => Math.Max(1, limit / Math.Max(1, _store.Hosts));
 
-    private long ReadyAt(int permitCount) => permitCount == 1 ? _ready.Peek() : _ready.ElementAt(permitCount - 1);
+    private long ReadyAt(int permitCount) => (permitCount == 1 ? _ready.Peek() : _ready.ElementAt(permitCount - 1)).At;
 
     private void Record(int permitCount, long now)
     {
@@ -189,13 +196,13 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         await Task.Yield(); // off the caller's lock
         try
         {
-            var delays = await _store.ReserveAsync(_name, count, limit, window, spacing, apart, CancellationToken.None);
+            var starts = await _store.ReserveAsync(_name, count, limit, window, spacing, apart, CancellationToken.None);
             var answered = Time.GetTimestamp();
             lock (_state)
             {
-                foreach (var delay in delays)
+                foreach (var start in starts)
                 {
-                    _ready.Enqueue(answered + Time.ToTimestampTicks(delay)); // never early: the store's clock read before the answer left
+                    _ready.Enqueue((answered + Time.ToTimestampTicks(start.Delay), start)); // never early: the store's clock read before the answer left
                 }
 
                 _apart.RemoveRange(0, apart.Length);

@@ -100,7 +100,11 @@ public sealed class SharedRateLimiterTests : IDisposable
 
         public int Hosts => 2;
 
-        public async ValueTask<IReadOnlyList<TimeSpan>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+        public ConcurrentQueue<TimeSpan> Restamped { get; } = new();
+
+        public void Restamp(string name, ReservedStart start, TimeSpan late) => Restamped.Enqueue(late);
+
+        public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
         {
             if (Fail)
             {
@@ -114,7 +118,8 @@ public sealed class SharedRateLimiterTests : IDisposable
             }
 
             Interlocked.Add(ref ReportedApart, madeApart.Count);
-            return Answers.TryDequeue(out var delays) ? [.. delays.Take(count)] : [.. Enumerable.Repeat(TimeSpan.Zero, count)];
+            var delays = Answers.TryDequeue(out var queued) ? queued.Take(count) : Enumerable.Repeat(TimeSpan.Zero, count);
+            return [.. delays.Select(d => new ReservedStart(d, d))];
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         using var cluster = await ClusterAsync("a");
         var reservations = Reservations(cluster);
 
-        var delays = await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None);
+        var delays = Delays(await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None));
 
         Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, Second, Second], delays);
     }
@@ -39,7 +39,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     {
         using var cluster = await ClusterAsync("a");
 
-        var delays = await Reservations(cluster).ReserveAsync("lane:lastfm", 3, 100, Second, TimeSpan.FromMilliseconds(200), [], CancellationToken.None);
+        var delays = Delays(await Reservations(cluster).ReserveAsync("lane:lastfm", 3, 100, Second, TimeSpan.FromMilliseconds(200), [], CancellationToken.None));
 
         Assert.Equal([TimeSpan.Zero, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400)], delays);
     }
@@ -50,8 +50,8 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         using var a = await ClusterAsync("a");
         using var b = await ClusterAsync("b");
 
-        var first = await Reservations(a).ReserveAsync("global", 2, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
-        var second = await Reservations(b).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
+        var first = Delays(await Reservations(a).ReserveAsync("global", 2, 2, Second, TimeSpan.Zero, [], CancellationToken.None));
+        var second = Delays(await Reservations(b).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None));
 
         Assert.Equal([TimeSpan.Zero, TimeSpan.Zero], first);
         Assert.InRange(Assert.Single(second), Second - TimeSpan.FromMilliseconds(500), Second); // a's starts, less the time between the calls
@@ -64,7 +64,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         using var low = await ClusterAsync("low");
         await Reservations(low).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
 
-        var delays = await Reservations(high).ReserveAsync("global", 3, 10, Second, TimeSpan.Zero, [], CancellationToken.None);
+        var delays = Delays(await Reservations(high).ReserveAsync("global", 3, 10, Second, TimeSpan.Zero, [], CancellationToken.None));
 
         Assert.Equal(TimeSpan.Zero, delays[0]); // the second of two
         Assert.All(delays.Skip(1), d => Assert.True(d > Second / 2, $"{d}")); // the third waits a window, under the low limit
@@ -76,7 +76,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         using var cluster = await ClusterAsync("a");
         var now = DateTimeOffset.UtcNow;
 
-        var delays = await Reservations(cluster).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [now, now], CancellationToken.None);
+        var delays = Delays(await Reservations(cluster).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [now, now], CancellationToken.None));
 
         Assert.True(Assert.Single(delays) > Second / 2, $"{delays[0]}");
     }
@@ -92,6 +92,22 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         Assert.NotNull(ttl);
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8)); // the window and the lease
     }
+
+    [SkippableFact]
+    public async Task Restamp_AStartLeftLate_TheNextWaitsFromItsRealTime()
+    {
+        using var cluster = await ClusterAsync("a");
+        var reservations = Reservations(cluster);
+        var first = Assert.Single(await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None));
+
+        reservations.Restamp("global", first, TimeSpan.FromMilliseconds(300));
+        await cluster.Database.PingAsync(); // after the restamp, which is not waited for
+        var next = Assert.Single(await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None));
+
+        Assert.InRange(next.Delay, TimeSpan.FromMilliseconds(1200), TimeSpan.FromMilliseconds(1300)); // a window from the real start, less the time between
+    }
+
+    private static List<TimeSpan> Delays(IReadOnlyList<Pipeline.Throttling.ReservedStart> starts) => [.. starts.Select(s => s.Delay)];
 
     private static RedisStartReservations Reservations(RedisCluster cluster) =>
         new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }));
