@@ -12,14 +12,14 @@ namespace Pipeline.Benchmarks.Load;
 /// The floor beside which <see cref="SseScale"/> reports the host: a bare Kestrel SSE endpoint (a minimal API and
 /// <c>TypedResults.ServerSentEvents</c>; no logging, middleware, metrics, job log or store) in its own process, fed what
 /// the host's benchmark job sends: an event each second (or each heartbeat, when the host's job reports no progress)
-/// for as long as the job's model takes to answer, then a burst of 64 at 20 a second, then the end. Every stream follows one shared chain of events.
+/// for as long as the job's search takes, then a burst of 64 at 20 a second, then the end. Every stream follows one shared chain of events.
 /// </summary>
 internal static class BareSseHost
 {
     private const int Burst = 64;
     private static readonly string[] Stages = ["search", "audio-features", "enrich", "llm"];
 
-    /// <param name="quiet">How long the job takes to its burst (the host job's model latency).</param>
+    /// <param name="quiet">How long the job takes to its burst (the host job's search latency).</param>
     /// <param name="tick">How often an event goes out until then: each second, as the host's progress, or each heartbeat.</param>
     public static async Task RunAsync(TimeSpan quiet, TimeSpan tick)
     {

@@ -51,13 +51,14 @@ internal static class SseScale
     // With bare, the floor: the same streams and load on a bare Kestrel SSE endpoint (BareSseHost) in place of the host.
     private static async Task RunLevelAsync(int subscribers, bool serverGc, bool upstreamsApart, bool quiet, bool bare, TextWriter output)
     {
-        // The job's model answers after the idle phase (the host's attempt timeout set past it, so the one call waits):
-        // the streams connect and sit idle, then it streams its text, its set and its end.
+        // The job's search answers after the idle phase (the host's attempt timeout set past it, so each call waits):
+        // the streams connect to a job that has said nothing yet and sit idle, then it streams its tracks and text. Its
+        // token, its search and the features search reads for the asked tempo each wait: the deadline allows for more.
         var answer = Idle + TimeSpan.FromSeconds(20);
         var sandbox = new Dictionary<string, string>
         {
-            ["Pipeline:Sandbox:Anthropic:MedianLatency"] = answer.ToString("c", CultureInfo.InvariantCulture),
-            ["Pipeline:Sandbox:Anthropic:P95Latency"] = answer.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Sandbox:Spotify:MedianLatency"] = answer.ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Sandbox:Spotify:P95Latency"] = answer.ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Sandbox:LlmTokensPerSecond"] = "20",
         };
         var settings = new Dictionary<string, string>
@@ -67,6 +68,7 @@ internal static class SseScale
             ["Pipeline:Llm:MaxTokens"] = "60",
             ["Pipeline:Upstreams:Resilience:AttemptTimeout"] = (answer + TimeSpan.FromMinutes(1)).ToString("c", CultureInfo.InvariantCulture),
             ["Pipeline:Upstreams:Resilience:TotalTimeout"] = (answer + TimeSpan.FromMinutes(2)).ToString("c", CultureInfo.InvariantCulture),
+            ["Pipeline:Jobs:Deadline"] = (4 * answer).ToString("c", CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = serverGc ? "1" : "0",
         };
         await using var upstreams = await SandboxApart.StartAsync(upstreamsApart && !bare, sandbox);
