@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
+using Pipeline.Benchmarks.Cluster;
 using Pipeline.Benchmarks.Load;
 using Pipeline.Benchmarks.Overhead;
 using Pipeline.Benchmarks.Throttling;
@@ -32,6 +33,9 @@ switch (mode)
     case "jobs-per-second":
         await JobsPerSecond.RunAsync(clients: args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var clients) ? clients : 32, warmup: TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), upstreamsApart: args.Contains("upstreams-apart"), output);
         break;
+    case "cluster-throttle":
+        await ClusterThrottle.RunAsync(output);
+        break;
     case "overload":
         await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);
         break;
@@ -51,7 +55,7 @@ switch (mode)
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle");
         return 2;
 }
 

@@ -21,6 +21,8 @@ internal static class Program
         var app = builder.Build();
         app.UseSandbox();
         app.MapSandbox();
+        app.MapGet("/health/live", () => TypedResults.Ok("live"));
+        app.MapGet("/health/ready", () => TypedResults.Ok("ready")); // the catalog loads on first use: ready once listening
         await app.RunAsync();
     }
 }

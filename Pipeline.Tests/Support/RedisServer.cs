@@ -7,6 +7,8 @@ internal sealed class RedisServer : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/redis-server";
 
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
+
     private readonly Process _process;
 
     private RedisServer(Process process, int port)
@@ -45,7 +47,7 @@ internal sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(process, chosen);
         try
         {
-            await ready.Task.Within();
+            await ready.Task.WaitAsync(Guard);
         }
         catch
         {
@@ -62,7 +64,7 @@ internal sealed class RedisServer : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill();
-            await _process.WaitForExitAsync().Within();
+            await _process.WaitForExitAsync().WaitAsync(Guard);
         }
     }
 

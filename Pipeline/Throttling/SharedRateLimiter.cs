@@ -4,8 +4,8 @@ namespace Pipeline.Throttling;
 /// A rate several hosts share through <see cref="IStartReservations"/>: when waiters queue here, their starts are
 /// reserved from the store (a round trip for up to <see cref="MaxBatch"/>), each for a time on the store's clock, and
 /// granted when that time comes on this host's clock, to whichever waiter is then at the head (FIFO within a job,
-/// round-robin across jobs, as <see cref="FairRateLimiter"/> orders them). At most a tenth of the limit is reserved
-/// ahead, so few starts are lost when waiters leave. While the store cannot answer, the host keeps to its share of the
+/// round-robin across jobs, as <see cref="FairRateLimiter"/> orders them), late if this host is busy. At most a tenth
+/// of the limit is reserved ahead, so few starts are lost when waiters leave. While the store cannot answer, the host keeps to its share of the
 /// limit (<c>limit / Hosts</c>), counting the starts it made before, and reports the starts it made alone when the
 /// store answers again. A start that leaves later than its reserved time is restamped in the store.
 /// </summary>
@@ -20,10 +20,12 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     private readonly Lock _state = new();
     private readonly IStartReservations _store;
     private readonly string _name;
-    private readonly Queue<(long At, ReservedStart Start)> _ready = new(); // reserved starts, their times in this host's timestamps, ascending
-    private readonly (long Sequence, long At, ReservedStart Start)[] _granted = new (long, long, ReservedStart)[256]; // the last grants, for a restamp
+    // Reserved starts, ascending: when each may begin on this host's clock (never early: from when the answer came), and
+    // the earliest this host's clock could have read at its reserved time (from when the request left), for a restamp.
+    private readonly Queue<(long At, long Earliest, ReservedStart Start)> _ready = new();
+    private readonly (long Sequence, long Earliest, ReservedStart Start)[] _granted = new (long, long, ReservedStart)[256]; // the last grants, for a restamp
     private readonly List<DateTimeOffset> _apart = []; // starts made while the store could not answer, not yet reported
-    private readonly long _staleTicks;
+    private readonly long _restampTicks;
     private readonly StartLog _made; // every start of this host (for the snapshot)
     private readonly StartLog _share; // every start of this host, bounded by its share (the fallback)
     private TimeSpan _window;
@@ -38,15 +40,15 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     /// <param name="window">The window.</param>
     /// <param name="queueLimit">Waiters beyond which acquisitions are refused.</param>
     /// <param name="spacing">The least time between two starts across the hosts.</param>
-    /// <param name="stale">How late after its reserved time a start may still be granted; one later is given up, unused.</param>
-    public SharedRateLimiter(IStartReservations store, string name, TimeProvider time, int limit, TimeSpan window, int queueLimit, TimeSpan spacing, TimeSpan stale)
+    /// <param name="restampAfter">How late after its reserved time a start may leave before the store is told its real time.</param>
+    public SharedRateLimiter(IStartReservations store, string name, TimeProvider time, int limit, TimeSpan window, int queueLimit, TimeSpan spacing, TimeSpan restampAfter)
         : base(time, window, queueLimit, TimeSpan.Zero)
     {
         _store = store;
         _name = name;
         _window = window;
         _spacing = spacing;
-        _staleTicks = time.ToTimestampTicks(stale);
+        _restampTicks = time.ToTimestampTicks(restampAfter);
         _made = new StartLog(limit, WindowTicks);
         _share = new StartLog(ShareOf(limit), WindowTicks);
     }
@@ -87,18 +89,13 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     {
         lock (_state)
         {
-            while (_ready.TryPeek(out var head) && now - head.At > _staleTicks)
-            {
-                _ready.Dequeue(); // its time passed unused: taken late, it could start after the next window's
-            }
-
             if (_ready.Count >= permitCount && ReadyAt(permitCount) <= now)
             {
                 for (var i = 0; i < permitCount; i++)
                 {
-                    var (at, start) = _ready.Dequeue();
+                    var (_, earliest, start) = _ready.Dequeue();
                     Record(1, now);
-                    _granted[_made.Sequence % _granted.Length] = (_made.Sequence, at, start);
+                    _granted[_made.Sequence % _granted.Length] = (_made.Sequence, earliest, start);
                 }
 
                 return true;
@@ -124,10 +121,10 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         {
             _made.Restamp(sequence, sentAt);
             _share.Restamp(sequence, sentAt);
-            var (granted, at, start) = _granted[sequence % _granted.Length];
-            if (granted == sequence && sentAt - at > _staleTicks / 5)
+            var (granted, earliest, start) = _granted[sequence % _granted.Length];
+            if (granted == sequence && sentAt - earliest > _restampTicks)
             {
-                _store.Restamp(_name, start, Time.ToTimeSpan(sentAt - at)); // it left late: the store counts it from then
+                _store.Restamp(_name, start, Time.ToTimeSpan(sentAt - earliest)); // it left late, or may have: the store counts it from then at the latest
             }
         }
     }
@@ -196,13 +193,16 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         await Task.Yield(); // off the caller's lock
         try
         {
+            var asked = Time.GetTimestamp();
             var starts = await _store.ReserveAsync(_name, count, limit, window, spacing, apart, CancellationToken.None);
             var answered = Time.GetTimestamp();
             lock (_state)
             {
                 foreach (var start in starts)
                 {
-                    _ready.Enqueue((answered + Time.ToTimestampTicks(start.Delay), start)); // never early: the store's clock read before the answer left
+                    // The store read its clock between the two: granted from the answer on, it is never early.
+                    var delay = Time.ToTimestampTicks(start.Delay);
+                    _ready.Enqueue((answered + delay, asked + delay, start));
                 }
 
                 _apart.RemoveRange(0, apart.Length);

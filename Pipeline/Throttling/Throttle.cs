@@ -47,7 +47,7 @@ public sealed partial class Throttle : IDisposable
         _logger = logger;
         _limiter = _options.Policy switch
         {
-            _ when shared is not null => Shared(GlobalRate, _options.Limit, _options.Window, TimeSpan.Zero),
+            _ when shared is not null => Shared(GlobalRate, _options.Limit, _options.Window, _options.Window / _options.Limit),
             ThrottlePolicy.SlidingWindow => new SlidingLogRateLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.QueueLimit),
             ThrottlePolicy.TokenBucket => new TokenBucketLimiter(time, _options.Limit, _options.Spaced(_options.Window), _options.Burst ?? _options.Limit, _options.QueueLimit),
             _ => throw new ArgumentOutOfRangeException(nameof(options), _options.Policy, "Unknown throttle policy."),
@@ -154,7 +154,7 @@ public sealed partial class Throttle : IDisposable
     // A new configuration: the rate limiter and every lane take it at once; waiters are served under it.
     private void Reconfigure(ThrottleOptions next)
     {
-        _limiter.Reconfigure(next.Limit, next.Spaced(next.Window), next.Burst ?? next.Limit, next.QueueLimit, TimeSpan.Zero);
+        _limiter.Reconfigure(next.Limit, next.Spaced(next.Window), next.Burst ?? next.Limit, next.QueueLimit, _shared is null ? TimeSpan.Zero : next.Window / next.Limit);
         Volatile.Write(ref _options, next);
         foreach (var lane in _lanes.Values)
         {
@@ -202,10 +202,12 @@ public sealed partial class Throttle : IDisposable
         }
     }
 
-    // A rate kept with the other hosts': a reserved start granted later than half the safety margin is given up, so
-    // the margin (added to the window) still covers the send.
+    // A rate kept with the other hosts'. The global one is paced evenly (a window over its limit apart): a burst of
+    // starts reaches the upstream spread by the hosts' connections and its own scheduling, and a spread burst beside the
+    // next window's would count more than the limit there. A start leaving more than a tenth of the safety margin
+    // late is restamped in the store.
     private SharedRateLimiter Shared(string name, int limit, TimeSpan window, TimeSpan spacing) =>
-        new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin / 2);
+        new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin / 10);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Throttle policy {Next} takes effect at the next start; {Current} stays in force until then")]
     private static partial void LogPolicyAtRestart(ILogger logger, ThrottlePolicy next, ThrottlePolicy current);

@@ -15,7 +15,7 @@ public sealed class SharedRateLimiterTests : IDisposable
     private readonly SharedRateLimiter _limiter;
 
     public SharedRateLimiterTests() =>
-        _limiter = new SharedRateLimiter(_store, "global", _time, limit: 40, Window, queueLimit: 100, spacing: TimeSpan.Zero, stale: TimeSpan.FromMilliseconds(5));
+        _limiter = new SharedRateLimiter(_store, "global", _time, limit: 40, Window, queueLimit: 100, spacing: TimeSpan.Zero, restampAfter: TimeSpan.FromMilliseconds(1));
 
     public void Dispose() => _limiter.Dispose();
 
@@ -51,20 +51,19 @@ public sealed class SharedRateLimiterTests : IDisposable
     }
 
     [Fact]
-    public async Task AcquireAsync_AReservedStartLeftUnusedPastItsTime_GivenUpAndANewOneReserved()
+    public async Task Restamp_AStartLeftLate_TheStoreToldHowLate()
     {
         _store.Answers.Enqueue([TimeSpan.FromMilliseconds(100)]);
-        using var leaving = new CancellationTokenSource();
-        var left = _limiter.AcquireAsync("a", 1, leaving.Token).AsTask();
+        var waiting = _limiter.AcquireAsync("a", 1, CancellationToken.None).AsTask();
         await Signals.UntilAsync(() => !_store.Requested.IsEmpty);
-        await leaving.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => left);
+        await _time.StepUntilAsync(TimeSpan.FromMilliseconds(10), () => waiting.IsCompleted);
+        using var lease = (ThrottleRateLease)await waiting;
 
-        _time.Advance(TimeSpan.FromMilliseconds(110)); // the reserved start's time passed with nobody to take it
-        using var late = await _limiter.AcquireAsync("b", 1, CancellationToken.None).AsTask().Within();
+        _time.Advance(TimeSpan.FromMilliseconds(30)); // the call leaves 30 ms after its start was due
+        _limiter.Restamp(lease, _time.GetTimestamp());
 
-        Assert.True(late.IsAcquired);
-        Assert.Equal(2, _store.Requested.Count); // taken so late, it could have started after the next window's: a new one
+        Assert.True(lease.IsAcquired);
+        Assert.InRange(Assert.Single(_store.Restamped), TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(40));
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Pipeline.Sandbox;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Benchmarks.Cluster;
+
+/// <summary>
+/// Hosts in their own processes call one standalone sandbox, as they would one real upstream, each with a backlog of
+/// jobs: from the sandbox's request log, the most starts in any sliding second against the limit, and the starts per
+/// second over the backlog's steady part against the limit. One host with its throttle in process is the baseline;
+/// then 1 and 3 hosts sharing the limit through one redis-server.
+/// </summary>
+internal static class ClusterThrottle
+{
+    private const int Limit = 40;
+    private static readonly string[] Prompts = ["sunset house", "90s grunge", "rainy jazz", "party disco", "road trip rock", "late night techno", "workout edm", "chill soul"];
+
+    public static async Task RunAsync(TextWriter output)
+    {
+        output.WriteLine($"Limit {Limit} starts in any 1 s, counted at the sandbox (its own process) under a backlog of 15 jobs spread over the hosts");
+        output.WriteLine();
+        output.WriteLine("| hosts | throttle | starts | most in any sliding 1 s ÷ limit | steady 10 s: starts/s ÷ limit |");
+        output.WriteLine("|---:|---|---:|---:|---:|");
+        foreach (var (hosts, shared) in new[] { (1, false), (1, true), (3, true) })
+        {
+            var (starts, most, steady) = await MeasureAsync(hosts, shared);
+            output.WriteLine($"| {hosts} | {(shared ? "shared through Redis" : "in process")} | {starts} | {most / (double)Limit:0.000} ({most}) | {steady / (10.0 * Limit):P1} |");
+        }
+
+        output.WriteLine();
+    }
+
+    private static async Task<(int Starts, int Most, int Steady)> MeasureAsync(int count, bool shared)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var sandbox = await StartSandboxAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["Pipeline:Upstreams:SandboxUrl"] = sandbox.Address.ToString(),
+            ["Pipeline:Throttle:Limit"] = Limit.ToString(CultureInfo.InvariantCulture),
+            ["Pipeline:Throttle:Window"] = "00:00:01",
+            ["Pipeline:Storage:DrainTimeout"] = "00:00:00",
+        };
+        if (shared)
+        {
+            settings["Pipeline:Cluster:Redis"] = redis.ConnectionString;
+            settings["Pipeline:Cluster:ExpectedHosts"] = count.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var hosts = new List<ChildHost>();
+        using var upstream = sandbox.CreateClient();
+        var data = Directory.CreateTempSubdirectory("pipeline-cluster-");
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                hosts.Add(await ChildHost.StartAsync(Path.Combine(data.FullName, $"host{i}"), settings)); // lanes wide open: the global limit binds
+            }
+
+            for (var i = 0; i < 15; i++)
+            {
+                using var http = hosts[i % count].CreateClient();
+                using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = $"{Prompts[i % Prompts.Length]} {i}", trackCount = 30, detach = true });
+                started.EnsureSuccessStatusCode();
+            }
+
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!bound.IsCancellationRequested && (await RequestsAsync(upstream)).Count < 14 * Limit)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+
+            data.Delete(recursive: true);
+        }
+
+        var starts = (await RequestsAsync(upstream)).Select(r => r.At).Order().ToList();
+        var most = SlidingWindows.MaxInAnyWindow(starts.Select(s => s.UtcTicks), TimeSpan.TicksPerSecond);
+        var from = starts[0].AddSeconds(2); // the hosts start their jobs one after another first
+        return (starts.Count, most, starts.Count(s => s >= from && s < from.AddSeconds(10)));
+    }
+
+    // One sandbox in a process of its own, warmed as a real upstream is: its first answers are not slowed by its start.
+    private static async Task<ChildHost> StartSandboxAsync()
+    {
+        var settings = new Dictionary<string, string> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0" };
+        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
+        {
+            settings[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
+            settings[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
+        }
+
+        var sandbox = await ChildHost.StartShippedAsync(settings, [Path.Combine(AppContext.BaseDirectory, "Pipeline.Sandbox.dll")]);
+        using var http = sandbox.CreateClient();
+        foreach (var path in (string[])["/sandbox/spotify/v1/search?q=house&type=track&limit=5", "/sandbox/deezer/search?q=house", "/sandbox/lastfm/2.0/?method=tag.getTopTracks&tag=house&api_key=x&format=json"])
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var _ = await http.GetAsync(new Uri(path, UriKind.Relative));
+            }
+        }
+
+        using var cleared = await http.DeleteAsync(new Uri("/sandbox/requests", UriKind.Relative));
+        cleared.EnsureSuccessStatusCode();
+        return sandbox;
+    }
+
+    private static async Task<List<SandboxRequest>> RequestsAsync(HttpClient sandbox) =>
+        (await sandbox.GetFromJsonAsync<List<SandboxRequest>>(new Uri("/sandbox/requests", UriKind.Relative)))!;
+}
