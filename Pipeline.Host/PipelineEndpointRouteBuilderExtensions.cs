@@ -9,7 +9,7 @@ public static class PipelineEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the job API, <c>/health/live</c>, <c>/health/ready</c> (503 until unfinished jobs have resumed, while the job
-    /// store cannot write, and once a graceful stop has begun), <c>GET /v1/throttle</c> (the shared throttle's snapshot)
+    /// store cannot write, and once a graceful stop has begun; it names the mode, and in cluster mode whether Redis answers), <c>GET /v1/throttle</c> (the shared throttle's snapshot)
     /// and the management endpoints <c>/metrics</c> (Prometheus) and <c>/openapi/v1.json</c>, kept apart as
     /// <c>Pipeline:Management</c> says.
     /// </summary>
@@ -19,9 +19,14 @@ public static class PipelineEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok(new HealthStatus("live")));
-        endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (JobService jobs) => jobs.NotReady is { } why
-            ? TypedResults.Json(new HealthStatus(why, why == "storage_unavailable" ? jobs.StoreFault : null), statusCode: StatusCodes.Status503ServiceUnavailable)
-            : TypedResults.Ok(new HealthStatus("ready")));
+        var cluster = endpoints.ServiceProvider.GetService<Redis.RedisCluster>();
+        endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (JobService jobs) =>
+        {
+            var (mode, redis) = cluster is null ? ("single", null) : ("cluster", cluster.IsConnected ? "up" : "down");
+            return jobs.NotReady is { } why
+                ? TypedResults.Json(new HealthStatus(why, why == "storage_unavailable" ? jobs.StoreFault : null, mode, redis), statusCode: StatusCodes.Status503ServiceUnavailable)
+                : TypedResults.Ok(new HealthStatus("ready", null, mode, redis));
+        });
         var management = endpoints.MapGroup("").AddEndpointFilter<Security.ManagementFilter>();
         management.MapPrometheusScrapingEndpoint("/metrics");
         management.MapOpenApi();

@@ -53,7 +53,7 @@ internal sealed class HostServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("urls", "http://127.0.0.1:0").ConfigureAppConfiguration(c => c.AddInMemoryCollection(_settings));
-        foreach (var early in (string[])["Pipeline:ConfigFile", "Pipeline:Upstreams:SandboxUrl", "Pipeline:Upstreams:Mode"])
+        foreach (var early in (string[])["Pipeline:ConfigFile", "Pipeline:Upstreams:SandboxUrl", "Pipeline:Upstreams:Mode", "Pipeline:Cluster:Redis"])
         {
             if (_settings.TryGetValue(early, out var value))
             {
