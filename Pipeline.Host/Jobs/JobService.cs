@@ -242,12 +242,32 @@ internal sealed partial class JobService(
         using var scope = logger.BeginScope(new JobScope(record.Id));
         var remaining = new DateTimeOffset(record.DeadlineTicks, TimeSpan.Zero) - time.GetUtcNow();
         var rerun = new ResumeFilter(events, log, () => EndRunning(record.Id, "interrupted")); // the re-run says nothing twice
-        var context = registry.Start(rerun, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        var context = registry.Start(rerun, record.Id, record.CallBudget, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, record.CallsUsed); // the budget goes on from where it was
         Interlocked.Increment(ref _admitted);
         _byClient.Take(record.Client); // resumed whatever the client's bound: it was admitted before
         var job = Run(record, log, view, context);
         LogResumed(logger, record.Id, stored.Events.Count);
         job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
+    }
+
+    /// <summary>The job's counts to its stream, and its budget to its record when it moved: a restart resumes the budget from there.</summary>
+    private void Progress(HostedJob hosted)
+    {
+        hosted.ReportProgress();
+        if (hosted.Context is not { IsStopped: false } context || context.Budget.Used == hosted.Record.CallsUsed)
+        {
+            return;
+        }
+
+        hosted.Record.CallsUsed = context.Budget.Used;
+        try
+        {
+            store.Save(hosted.Record);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is stopping: the job's record is written at its end, or it resumes with the budget last saved.
+        }
     }
 
     /// <summary>Ends a job running here as failed, e.g. when its events can be kept no further.</summary>
@@ -283,8 +303,12 @@ internal sealed partial class JobService(
         }
 
         using var progress = time.CreateTimer(
-            static s => ((HostedJob)s!).ReportProgress(),
-            hosted,
+            static s =>
+            {
+                var (service, running) = ((JobService, HostedJob))s!;
+                service.Progress(running);
+            },
+            (this, hosted),
             options.Current.ProgressInterval,
             options.Current.ProgressInterval);
         try

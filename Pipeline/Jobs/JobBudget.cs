@@ -5,10 +5,12 @@ public sealed class JobBudget
 {
     private int _used;
 
-    internal JobBudget(int limit)
+    internal JobBudget(int limit, int used = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(used, 0);
         Limit = limit;
+        _used = used;
         Asked = () => Used;
     }
 

@@ -18,14 +18,14 @@ public sealed class JobContext : IDisposable
     private int _crossings; // counts every time one of the job's stage counts leaves or reaches zero
     private readonly ExecutionContext? _flow = ExecutionContext.Capture(); // null when whoever started it suppressed the flow
 
-    internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, IPipelineEventSink events)
+    internal JobContext(string id, TimeProvider time, TimeSpan timeout, int callBudget, IPipelineEventSink events, int callsUsed = 0)
     {
         Id = id;
         _time = time;
         StartedAt = time.GetUtcNow();
         Deadline = StartedAt + timeout;
         _cancellation = new CancellationTokenSource(timeout, time);
-        Budget = new JobBudget(callBudget);
+        Budget = new JobBudget(callBudget, callsUsed);
         Events = events;
     }
 

@@ -28,8 +28,9 @@ public sealed class JobRegistry
     /// <param name="id">Its id; a random 128-bit one when null.</param>
     /// <param name="callBudget">Its call budget; the configured one when null.</param>
     /// <param name="timeout">Its deadline from now; the configured one when null.</param>
+    /// <param name="callsUsed">Calls its budget has paid for already: a job resumed after a restart goes on counting.</param>
     /// <returns>The running job.</returns>
-    public JobContext Start(IPipelineEventSink? events = null, string? id = null, int? callBudget = null, TimeSpan? timeout = null)
+    public JobContext Start(IPipelineEventSink? events = null, string? id = null, int? callBudget = null, TimeSpan? timeout = null, int callsUsed = 0)
     {
         var options = _options.Current;
         var job = new JobContext(
@@ -37,7 +38,8 @@ public sealed class JobRegistry
             _time,
             timeout ?? options.Deadline,
             callBudget ?? options.CallBudget,
-            events ?? NullEventSink.Instance);
+            events ?? NullEventSink.Instance,
+            callsUsed);
         if (!_jobs.TryAdd(job.Id, job))
         {
             job.Dispose();

@@ -102,6 +102,31 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task KilledMidJob_Restarted_ItsBudgetGoesOnFromWhereItWas()
+    {
+        string id;
+        int usedBefore;
+        await using (var first = await ChildHost.StartAsync(_data.Path, Slow))
+        {
+            using var http = first.CreateClient();
+            using var response = await http.SendAsync(Start("late night deep house", 8), HttpCompletionOption.ResponseHeadersRead);
+            var before = await ReadAsync(response, items => items.Count(i => i.EventType == "llm.delta") == 5).Within();
+            id = JobId(before);
+            usedBefore = (await http.GetFromJsonAsync<JsonElement>($"/v1/jobs/{id}")).GetProperty("callsUsed").GetInt32();
+            using var more = await http.SendAsync(Resume(id, before[^1].EventId!), HttpCompletionOption.ResponseHeadersRead);
+            await ReadAsync(more, items => items.Count(i => i.EventType == "stage.progress") == 2).Within(); // the count saved with the first, committed before the second
+            await first.KillAsync();
+        }
+
+        await using var second = await ChildHost.StartAsync(_data.Path, Slow);
+        using var client = second.CreateClient();
+        var resumed = await client.GetFromJsonAsync<JsonElement>($"/v1/jobs/{id}");
+
+        Assert.True(usedBefore > 0);
+        Assert.True(resumed.GetProperty("callsUsed").GetInt32() >= usedBefore, $"{resumed.GetProperty("callsUsed").GetInt32()} calls used after the restart, {usedBefore} before");
+    }
+
+    [Fact]
     public async Task Sigterm_StopsAdmittingLetsTheJobFinishAndExitsCleanly()
     {
         await using var host = await ChildHost.StartAsync(_data.Path, Slow);
