@@ -26,6 +26,7 @@ internal sealed partial class RedisCluster : IDisposable
         HostId = hostId;
         var settings = ConfigurationOptions.Parse(options.Value.Redis!);
         settings.AbortOnConnectFail = false; // Redis down at start is not fatal: the host keeps to its share until it answers
+        settings.BacklogPolicy = BacklogPolicy.FailFast; // while it is down a request fails at once, not after a timeout: the share goes on meanwhile
         settings.ConnectTimeout = Math.Min(settings.ConnectTimeout, 2000);
         settings.ClientName = HostId;
         Name = options.Value.Name;

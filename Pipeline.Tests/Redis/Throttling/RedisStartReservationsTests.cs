@@ -107,6 +107,19 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         Assert.InRange(next.Delay, TimeSpan.FromMilliseconds(1200), TimeSpan.FromMilliseconds(1300)); // a window from the real start, less the time between
     }
 
+    [SkippableFact]
+    public async Task ReserveAsync_RedisGone_FailsAtOnceNotAfterATimeout()
+    {
+        using var cluster = await ClusterAsync("a");
+        await Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None);
+
+        await _redis!.KillAsync();
+        await Signals.UntilAsync(() => !cluster.IsConnected);
+
+        // A connection failure, not a timeout: the host keeps to its share meanwhile instead of stalling its waiters.
+        await Assert.ThrowsAsync<StackExchange.Redis.RedisConnectionException>(() => Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None).AsTask());
+    }
+
     private static List<TimeSpan> Delays(IReadOnlyList<Pipeline.Throttling.ReservedStart> starts) => [.. starts.Select(s => s.Delay)];
 
     private static RedisStartReservations Reservations(RedisCluster cluster) =>
