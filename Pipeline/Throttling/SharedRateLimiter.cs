@@ -5,9 +5,10 @@ namespace Pipeline.Throttling;
 /// reserved from the store (a round trip for up to <see cref="MaxBatch"/>), each for a time on the store's clock, and
 /// granted when that time comes on this host's clock, to whichever waiter is then at the head (FIFO within a job,
 /// round-robin across jobs, as <see cref="FairRateLimiter"/> orders them), late if this host is busy. At most a tenth
-/// of the limit is reserved ahead, so few starts are lost when waiters leave. While the store cannot answer, the host keeps to its share of the
-/// limit (<c>limit / Hosts</c>), counting the starts it made before, and reports the starts it made alone when the
-/// store answers again. A start that leaves later than its reserved time is restamped in the store.
+/// of the limit is reserved ahead, so few starts are lost when waiters leave. A start that leaves later than its
+/// reserved time is restamped in the store. While the store cannot answer, the host keeps to its share of the limit
+/// (<c>limit / Hosts</c>), counting the starts it made before, and reports the starts it made alone when the store
+/// answers again.
 /// </summary>
 internal sealed class SharedRateLimiter : FairRateLimiter
 {
