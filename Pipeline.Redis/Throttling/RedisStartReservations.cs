@@ -60,12 +60,12 @@ internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<Clus
 
     public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
     {
+        var request = Interlocked.Increment(ref _requests); // names this request's starts in the set
         RedisValue[] args =
         [
             count, limit, Micros(window), Micros(spacing), cluster.HostId, Micros(options.Value.LeaseTime),
-            Interlocked.Increment(ref _requests), .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
+            request, .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
         ];
-        var request = (long)args[6];
         var answer = (RedisResult[])(await cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), cluster.Key("throttle", name, "limits")], args).WaitAsync(cancellationToken))!;
         var now = (long)answer[0];
         return [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{cluster.HostId}:{request}:{i + 1}", (long)at)))];
