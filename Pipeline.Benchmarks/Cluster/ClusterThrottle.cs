@@ -90,14 +90,7 @@ internal static class ClusterThrottle
     // One sandbox in a process of its own, warmed as a real upstream is: its first answers are not slowed by its start.
     private static async Task<ChildHost> StartSandboxAsync()
     {
-        var settings = new Dictionary<string, string> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0" };
-        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
-        {
-            settings[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
-            settings[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
-        }
-
-        var sandbox = await ChildHost.StartShippedAsync(settings, [Path.Combine(AppContext.BaseDirectory, "Pipeline.Sandbox.dll")]);
+        var sandbox = await ChildHost.StartShippedAsync(Load.SandboxApart.Instant(), [Path.Combine(AppContext.BaseDirectory, "Pipeline.Sandbox.dll")]);
         using var http = sandbox.CreateClient();
         foreach (var path in (string[])["/sandbox/spotify/v1/search?q=house&type=track&limit=5", "/sandbox/deezer/search?q=house", "/sandbox/lastfm/2.0/?method=tag.getTopTracks&tag=house&api_key=x&format=json"])
         {

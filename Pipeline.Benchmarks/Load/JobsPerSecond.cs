@@ -30,12 +30,7 @@ internal static class JobsPerSecond
             ["Pipeline:Admission:MaxActiveJobs"] = "256",
             ["Pipeline:Admission:JobsPerClientPerMinute"] = "1000000",
         };
-        var sandbox = new Dictionary<string, string> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0" };
-        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic" })
-        {
-            sandbox[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
-            sandbox[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
-        }
+        var sandbox = SandboxApart.Instant();
 
         await using var upstreams = await SandboxApart.StartAsync(upstreamsApart, sandbox);
         await using var host = await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));

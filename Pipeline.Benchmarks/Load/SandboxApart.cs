@@ -24,6 +24,19 @@ internal static class SandboxApart
         return settings;
     }
 
+    /// <summary>Sandbox settings for the orchestration alone: every upstream answers at once, without quotas, and the model instantly.</summary>
+    public static Dictionary<string, string> Instant()
+    {
+        var settings = new Dictionary<string, string> { ["Pipeline:Sandbox:LlmTokensPerSecond"] = "0" };
+        foreach (var upstream in new[] { "Spotify", "Deezer", "LastFm", "Anthropic", "OpenAi" })
+        {
+            settings[$"Pipeline:Sandbox:{upstream}:MedianLatency"] = "00:00:00";
+            settings[$"Pipeline:Sandbox:{upstream}:QuotaLimit"] = "0";
+        }
+
+        return settings;
+    }
+
     /// <summary>A line for the report: where the upstreams were.</summary>
     public static string Describe(bool apart) =>
         apart ? "the sandbox in a second host process, called as real upstreams" : "the sandbox in the host's process (the offline default)";
