@@ -36,6 +36,12 @@ switch (mode)
     case "cluster-throttle":
         await ClusterThrottle.RunAsync(output);
         break;
+    case "cluster-limiters":
+        await ClusterLimiters.RunAsync(output);
+        break;
+    case "limiter-worker":
+        await ClusterLimiters.WorkerAsync([.. args.Skip(1)]);
+        break;
     case "overload":
         await Overload.RunAsync(offeredPerSecond: 50, TimeSpan.FromSeconds(60), output);
         break;
@@ -55,7 +61,7 @@ switch (mode)
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters");
         return 2;
 }
 

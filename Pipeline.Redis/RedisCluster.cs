@@ -13,17 +13,23 @@ internal sealed partial class RedisCluster : IDisposable
 {
     private readonly ConnectionMultiplexer _connection;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private long _downSince = -1; // timestamp Redis went away; -1 while it answers
+    private TimeSpan _downBefore;
     private int _down;
 
-    public RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger)
-        : this(options, logger, DefaultHostId)
+    public RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger, TimeProvider time, ClusterMetrics metrics)
+        : this(options, logger, DefaultHostId, time)
     {
+        metrics.ObserveConnection(() => IsConnected, () => FallbackTime);
     }
 
     /// <summary>A connection for the host <paramref name="hostId"/> (tests stand in for several hosts in one process).</summary>
-    internal RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger, string hostId)
+    internal RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger, string hostId, TimeProvider? time = null)
     {
         HostId = hostId;
+        _time = time ?? TimeProvider.System;
         var settings = ConfigurationOptions.Parse(options.Value.Redis!);
         settings.AbortOnConnectFail = false; // Redis down at start is not fatal: the host keeps to its share until it answers
         settings.BacklogPolicy = BacklogPolicy.FailFast; // while it is down a request fails at once, not after a timeout: the share goes on meanwhile
@@ -56,8 +62,33 @@ internal sealed partial class RedisCluster : IDisposable
     /// <summary>Whether Redis answers now.</summary>
     public bool IsConnected => _connection.IsConnected;
 
+    /// <summary>How long this host has kept to its share because Redis did not answer, in all.</summary>
+    public TimeSpan FallbackTime
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _downSince < 0 ? _downBefore : _downBefore + _time.GetElapsedTime(_downSince);
+            }
+        }
+    }
+
     /// <summary>The database.</summary>
     public IDatabase Database => _connection.GetDatabase();
+
+    /// <summary>The connection itself, for the pieces that take one (the shared cache).</summary>
+    public IConnectionMultiplexer Connection => _connection;
+
+    /// <summary>Publish and subscribe; subscriptions come back by themselves when Redis does.</summary>
+    public ISubscriber Subscriber => _connection.GetSubscriber();
+
+    /// <summary>Raised when Redis answers again after it did not.</summary>
+    public event Action? Restored;
+
+    /// <summary>A channel of this cluster.</summary>
+    /// <param name="name">Which, e.g. <c>lanes</c>.</param>
+    public RedisChannel Channel(string name) => RedisChannel.Literal($"{Name}:{name}");
 
     /// <summary>A key of this cluster; the braces keep one rate's keys in one Redis Cluster slot.</summary>
     /// <param name="kind">What the key holds, e.g. <c>throttle</c>.</param>
@@ -74,9 +105,23 @@ internal sealed partial class RedisCluster : IDisposable
             return; // no change: one line per transition
         }
 
+        lock (_lock)
+        {
+            if (up && _downSince >= 0)
+            {
+                _downBefore += _time.GetElapsedTime(_downSince);
+                _downSince = -1;
+            }
+            else if (!up)
+            {
+                _downSince = _time.GetTimestamp();
+            }
+        }
+
         if (up)
         {
             LogBack(_logger, Name);
+            Restored?.Invoke();
         }
         else
         {

@@ -44,6 +44,7 @@ public static class MusicStagesServiceCollectionExtensions
 
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<SetMetrics>();
+        services.TryAddSingleton<IUpstreamCache>(sp => sp.GetRequiredService<UpstreamCache>()); // a cluster registers its shared cache first
         services.TryAddSingleton(sp =>
         {
             var folder = sp.GetRequiredService<IOptions<DataFolderOptions>>().Value;

@@ -40,7 +40,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddReloadableOptions<JobOptions>(JobOptions.Section);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<StageOptions>, StageOptionsChangeTokenSource>());
         services.TryAddSingleton(sp => new Throttle(
-            sp.GetRequiredService<ReloadableOptions<ThrottleOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ThrottleMetrics>(), Logger(sp, "Pipeline.Throttling"), sp.GetService<IStartReservations>()));
+            sp.GetRequiredService<ReloadableOptions<ThrottleOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ThrottleMetrics>(), Logger(sp, "Pipeline.Throttling"), sp.GetService<IStartReservations>(), sp.GetService<ISharedLanes>()));
         services.TryAddSingleton(sp => new JobRegistry(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ReloadableOptions<JobOptions>>(), sp.GetRequiredService<JobMetrics>()));
         services.TryAddSingleton(sp => new StageFactory(

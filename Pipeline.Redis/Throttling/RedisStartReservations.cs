@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Pipeline.Throttling;
 using StackExchange.Redis;
@@ -12,7 +13,7 @@ namespace Pipeline.Redis.Throttling;
 /// time, so a live reload that lowers it holds on every host at once. One round trip per request. A start that left
 /// late is moved to its real time (<c>ZADD XX GT</c>, not waited for), so the starts reserved after it count from then.
 /// </summary>
-internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<ClusterOptions> options) : IStartReservations
+internal sealed class RedisStartReservations : IStartReservations
 {
     // KEYS[1] the starts (sorted set: score = start in µs, member unique), KEYS[2] the hosts' limits (hash: host → "limit:seen µs").
     // ARGV: count, limit, window µs, spacing µs, host, lease µs, request id, then starts made apart (µs since the epoch).
@@ -21,16 +22,8 @@ internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<Clus
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local count, limit, window, spacing = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
         local host, lease, request = ARGV[5], tonumber(ARGV[6]), ARGV[7]
-        redis.call('HSET', KEYS[2], host, string.format('%d:%d', limit, now))
-        local hosts = redis.call('HGETALL', KEYS[2])
-        for i = 1, #hosts, 2 do
-          local held, seen = string.match(hosts[i + 1], '^(%d+):(%d+)$')
-          if now - tonumber(seen) > lease then
-            redis.call('HDEL', KEYS[2], hosts[i])
-          elseif tonumber(held) < limit then
-            limit = tonumber(held)
-          end
-        end
+        local limits = KEYS[2]
+        """ + "\n" + LiveLimit.Lua + "\n" + """
         for i = 8, #ARGV do
           redis.call('ZADD', KEYS[1], tonumber(ARGV[i]), host .. ':' .. request .. ':apart:' .. i)
         end
@@ -49,37 +42,91 @@ internal sealed class RedisStartReservations(RedisCluster cluster, IOptions<Clus
         end
         redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
         redis.call('PEXPIRE', KEYS[1], math.floor((window + lease) / 1000) + 1000)
-        redis.call('PEXPIRE', KEYS[2], math.floor(lease / 1000) + 1000)
         table.insert(delays, 1, now)
         return delays
         """;
 
+    // KEYS[1] the starts, KEYS[2] the hosts' limits. ARGV: window µs, lease µs. Answers {starts in the last window, smallest live limit}.
+    private const string RateScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local window, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local count = redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), now)
+        local limit = 0
+        local hosts = redis.call('HGETALL', KEYS[2])
+        for i = 2, #hosts, 2 do
+          local held, seen = string.match(hosts[i], '^(%d+):(%d+)$')
+          if now - tonumber(seen) <= lease and (limit == 0 or tonumber(held) < limit) then limit = tonumber(held) end
+        end
+        return {count, limit}
+        """;
+
+    private readonly ConcurrentDictionary<string, TimeSpan> _windows = new(StringComparer.Ordinal);
+    private readonly RedisCluster _cluster;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ClusterMetrics _metrics;
     private long _requests;
 
-    public int Hosts => options.Value.ExpectedHosts;
+    public RedisStartReservations(RedisCluster cluster, IOptions<ClusterOptions> options, TimeProvider time, ClusterMetrics metrics)
+    {
+        (_cluster, _options, _time, _metrics) = (cluster, options.Value, time, metrics);
+        metrics.ObserveRate(Rates);
+    }
+
+    public int Hosts => _options.ExpectedHosts;
 
     public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
     {
+        _windows[name] = window;
         var request = Interlocked.Increment(ref _requests); // names this request's starts in the set
         RedisValue[] args =
         [
-            count, limit, Micros(window), Micros(spacing), cluster.HostId, Micros(options.Value.LeaseTime),
+            count, limit, Micros(window), Micros(spacing), _cluster.HostId, Micros(_options.LeaseTime),
             request, .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
         ];
-        var answer = (RedisResult[])(await cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), cluster.Key("throttle", name, "limits")], args).WaitAsync(cancellationToken))!;
+        var started = _time.GetTimestamp();
+        var answer = (RedisResult[])(await _cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), Limits(name)], args).WaitAsync(cancellationToken))!;
+        _metrics.RoundTrip("rate", _time.GetElapsedTime(started));
         var now = (long)answer[0];
-        return [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{cluster.HostId}:{request}:{i + 1}", (long)at)))];
+        return [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{_cluster.HostId}:{request}:{i + 1}", (long)at)))];
     }
 
     public void Restamp(string name, ReservedStart start, TimeSpan late)
     {
-        if (start.Token is Start reserved && cluster.IsConnected)
+        if (start.Token is Start reserved && _cluster.IsConnected)
         {
-            _ = cluster.Database.SortedSetAddAsync(Starts(name), reserved.Member, reserved.At + Micros(late), SortedSetWhen.Exists | SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
+            _ = _cluster.Database.SortedSetAddAsync(Starts(name), reserved.Member, reserved.At + Micros(late), SortedSetWhen.Exists | SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
         }
     }
 
-    private RedisKey Starts(string name) => cluster.Key("throttle", name, "starts");
+    private RedisKey Starts(string name) => _cluster.Key("throttle", name, "starts");
+
+    private RedisKey Limits(string name) => _cluster.Key("throttle", name, "limits");
+
+    // Each rate this host keeps, as Redis holds it for all hosts; none while Redis does not answer.
+    private IEnumerable<(string Rate, double Achieved, double Configured)> Rates()
+    {
+        if (!_cluster.IsConnected)
+        {
+            yield break;
+        }
+
+        foreach (var (name, window) in _windows)
+        {
+            RedisResult[] answer;
+            try
+            {
+                answer = (RedisResult[])_cluster.Database.ScriptEvaluate(RateScript, [Starts(name), Limits(name)], [Micros(window), Micros(_options.LeaseTime)])!;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                yield break;
+            }
+
+            yield return (name, (long)answer[0] / window.TotalSeconds, (long)answer[1] / window.TotalSeconds);
+        }
+    }
 
     private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
 

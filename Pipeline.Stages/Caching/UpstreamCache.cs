@@ -14,7 +14,7 @@ namespace Pipeline.Stages.Caching;
 /// damaged at start is moved aside for a fresh one, and while the file cannot be written (a full disk, an I/O error)
 /// the cache stops caching, says so once, and tries the file again every <see cref="RetryInterval"/>; jobs go on.
 /// </summary>
-internal sealed partial class UpstreamCache : IAsyncDisposable
+internal sealed partial class UpstreamCache : IUpstreamCache, IAsyncDisposable
 {
     /// <summary>How long a cache that could not write waits before it tries its file again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(10);
@@ -55,7 +55,7 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
         _owner.Start(Accept, Step);
     }
 
-    /// <summary>A cached answer: <c>Found</c> false on a miss; on a hit <c>Value</c> is null for a cached "not found".</summary>
+    /// <inheritdoc/>
     public async ValueTask<(bool Found, T? Value)> GetAsync<T>(string kind, string key, CancellationToken cancellationToken)
     {
         var id = $"{kind}:{key}";
@@ -71,7 +71,8 @@ internal sealed partial class UpstreamCache : IAsyncDisposable
         return (true, entry!.Json is null ? default : JsonSerializer.Deserialize<T>(entry.Json));
     }
 
-    /// <summary>Stores an answer (null for "not found", kept for the shorter TTL). Waits only when the owner is far behind.</summary>
+    /// <inheritdoc/>
+    /// <remarks>Waits only when the owner is far behind.</remarks>
     public ValueTask SetAsync<T>(string kind, string key, T? value, CancellationToken cancellationToken)
     {
         var ttl = value is null ? _options.NotFoundTtl : _options.FoundTtl;

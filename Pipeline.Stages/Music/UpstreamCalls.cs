@@ -21,11 +21,11 @@ internal sealed class UpstreamCalls
         (AudioFeaturesWork.Stage, SpotifyClient.Lane), (EnrichmentWork.Stage, LastFmClient.Lane), (EnrichmentWork.Stage, DeezerClient.Lane),
     ];
 
-    private readonly UpstreamCache _cache;
+    private readonly IUpstreamCache _cache;
     private readonly UpstreamMetrics _metrics;
     private readonly TimeProvider _time;
 
-    public UpstreamCalls(UpstreamCache cache, UpstreamMetrics metrics, TimeProvider time)
+    public UpstreamCalls(IUpstreamCache cache, UpstreamMetrics metrics, TimeProvider time)
     {
         (_cache, _metrics, _time) = (cache, metrics, time);
         string[] reasons =
@@ -40,8 +40,6 @@ internal sealed class UpstreamCalls
             metrics.Expect(stage, upstream, reasons);
         }
     }
-
-    public UpstreamCache Cache => _cache;
 
     public async Task<T?> TryAsync<T>(JobContext job, string stage, string upstream, string kind, string key, object item, Func<Task<T?>> fetch, CancellationToken cancellationToken)
         where T : class

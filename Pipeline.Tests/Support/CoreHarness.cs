@@ -18,14 +18,16 @@ internal sealed class CoreHarness : IDisposable
 
     private readonly ServiceProvider _services;
 
-    public CoreHarness(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public CoreHarness(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
         Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        _services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddSingleton<IConfiguration>(Configuration)
             .AddLogging(logging => logging.AddFakeLogging())
-            .AddSingleton(Time)
+            .AddSingleton(Time);
+        services?.Invoke(collection);
+        _services = collection
             .AddPipelineCore()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -30,15 +30,18 @@ public sealed partial class Throttle : IDisposable
     private readonly ReloadableOptions<ThrottleOptions> _reloadable;
     private readonly ThrottlePolicy _policy;
     private readonly IStartReservations? _shared;
+    private readonly ISharedLanes? _sharedLanes;
     private ThrottleOptions _options;
 
     /// <summary>
     /// A throttle that follows its configuration: limit, window, burst, queue and lane limits change live. With
-    /// <paramref name="shared"/>, the global rate and the lanes' rates are kept with the other hosts' in that store.
+    /// <paramref name="shared"/>, the global rate and the lanes' rates are kept with the other hosts' in that store;
+    /// with <paramref name="sharedLanes"/>, the lanes' slots and pauses.
     /// </summary>
-    internal Throttle(ReloadableOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics, ILogger logger, IStartReservations? shared = null)
+    internal Throttle(ReloadableOptions<ThrottleOptions> options, TimeProvider time, ThrottleMetrics metrics, ILogger logger, IStartReservations? shared = null, ISharedLanes? sharedLanes = null)
     {
         _shared = shared;
+        _sharedLanes = sharedLanes;
         _reloadable = options;
         _options = options.Current;
         _policy = _options.Policy;
@@ -60,6 +63,10 @@ public sealed partial class Throttle : IDisposable
         SetLaneRates(_options);
         metrics.Observe(GetSnapshot);
         options.Changed += Reconfigure;
+        if (sharedLanes is not null)
+        {
+            sharedLanes.Paused += PausedElsewhere;
+        }
     }
 
     /// <summary>
@@ -97,6 +104,7 @@ public sealed partial class Throttle : IDisposable
 
         Lane(lane).Pause(retryAfter);
         _metrics.Paused(lane);
+        _sharedLanes?.Pause(lane, retryAfter);
     }
 
     /// <summary>The throttle now: configured limit, starts in the last window, queues and lanes.</summary>
@@ -143,6 +151,11 @@ public sealed partial class Throttle : IDisposable
     public void Dispose()
     {
         _reloadable.Changed -= Reconfigure;
+        if (_sharedLanes is not null)
+        {
+            _sharedLanes.Paused -= PausedElsewhere;
+        }
+
         foreach (var laneRate in _laneRates.Values)
         {
             laneRate.Dispose();
@@ -209,6 +222,15 @@ public sealed partial class Throttle : IDisposable
     private SharedRateLimiter Shared(string name, int limit, TimeSpan window, TimeSpan spacing) =>
         new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin / 10);
 
+    // Another host's upstream answered 429/503: this host's calls on the lane wait it out too.
+    private void PausedElsewhere(string lane, TimeSpan retryAfter)
+    {
+        if (retryAfter > TimeSpan.Zero)
+        {
+            Lane(lane).Pause(retryAfter);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Throttle policy {Next} takes effect at the next start; {Current} stays in force until then")]
     private static partial void LogPolicyAtRestart(ILogger logger, ThrottlePolicy next, ThrottlePolicy current);
 
@@ -234,6 +256,7 @@ public sealed partial class Throttle : IDisposable
         var ahead = job is not null && job.Budget.Used <= Volatile.Read(ref _options).AheadCalls ? job.Budget.Asked : null;
 
         var slot = SlotKind.None;
+        IDisposable? sharedSlot = null;
         ThrottleRateLease? granted = null;
         (FairRateLimiter Limiter, ThrottleRateLease Lease)? laneGranted = null;
         try
@@ -260,7 +283,7 @@ public sealed partial class Throttle : IDisposable
                     using var lanePermit = (ThrottleRateLease)await laneRate.AcquireAsync(partition, 1, cancellationToken, ahead);
                     if (!lanePermit.IsAcquired)
                     {
-                        ReleaseSlot(scope, holder, gate, slot);
+                        ReleaseSlot(scope, holder, gate, slot, sharedSlot);
                         job?.Budget.Refund();
                         return Refuse(scope, lane, lanePermit.Reason, lanePermit.RetryAfter);
                     }
@@ -277,13 +300,18 @@ public sealed partial class Throttle : IDisposable
                     }
 
                     slot = SlotKind.Own;
+                    if (_sharedLanes is not null)
+                    {
+                        // The other hosts' calls hold the lane's slots too: this call's slot is a lease they see.
+                        sharedSlot = await _sharedLanes.TakeSlotAsync(lane, gate.Limit, cancellationToken);
+                    }
                 }
 
                 using var permit = await _limiter.AcquireAsync(partition, 1, cancellationToken, ahead);
                 granted = (ThrottleRateLease)permit;
                 if (permit is ThrottleRateLease { IsAcquired: false } refused)
                 {
-                    ReleaseSlot(scope, holder, gate, slot);
+                    ReleaseSlot(scope, holder, gate, slot, sharedSlot);
                     job?.Budget.Refund();
                     return Refuse(scope, lane, refused.Reason, refused.RetryAfter);
                 }
@@ -297,7 +325,7 @@ public sealed partial class Throttle : IDisposable
         }
         catch (OperationCanceledException)
         {
-            ReleaseSlot(scope, holder, gate, slot);
+            ReleaseSlot(scope, holder, gate, slot, sharedSlot);
             job?.Budget.Refund();
             throw;
         }
@@ -306,7 +334,7 @@ public sealed partial class Throttle : IDisposable
         _metrics.Granted(lane, waited);
         scope.Held = true;
         var sequence = granted!;
-        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot), () =>
+        return new ThrottleLease(lane, waited, _ => Release(scope, holder, gate, slot, sharedSlot), () =>
         {
             var sentAt = _time.GetTimestamp();
             _limiter.Restamp(sequence, sentAt);
@@ -329,15 +357,16 @@ public sealed partial class Throttle : IDisposable
         }
     }
 
-    private static void Release(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot)
+    private static void Release(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot, IDisposable? sharedSlot)
     {
         Leave(scope);
-        ReleaseSlot(scope, holder, gate, slot);
+        ReleaseSlot(scope, holder, gate, slot, sharedSlot);
     }
 
-    private static void ReleaseSlot(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot)
+    private static void ReleaseSlot(LaneScope scope, LaneScope? holder, LaneGate gate, SlotKind slot, IDisposable? sharedSlot)
     {
         scope.Held = false;
+        sharedSlot?.Dispose();
         switch (slot)
         {
             case SlotKind.Own:

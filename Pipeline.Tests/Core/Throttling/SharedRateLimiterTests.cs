@@ -35,11 +35,7 @@ public sealed class SharedRateLimiterTests : IDisposable
         var started = _time.GetUtcNow();
         _store.Hold.SetResult(); // the first request answers once all three wait
 
-        for (var step = 0; step < 200 && !granted.All(g => g.IsCompleted); step++)
-        {
-            await Signals.SettleAsync();
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-        }
+        await _time.StepUntilAsync(TimeSpan.FromMilliseconds(10), () => granted.All(g => g.IsCompleted)); // bounded: fails, never hangs
 
         var order = (await Task.WhenAll(granted)).OrderBy(g => g.At).ToList();
         Assert.Equal(["a1", "b1", "a2"], order.Select(g => g.Name)); // FIFO within a job, round-robin across jobs

@@ -15,9 +15,11 @@ public sealed class DashboardTests
     // Fresh prompts, so that upstream calls (not cache hits) keep coming.
     private static readonly string[] Genres = ["house", "techno", "jazz", "rock", "soul", "disco", "funk", "ambient", "metal", "reggae", "latin pop", "hip hop", "edm", "r&b", "rap", "indie"];
 
-    private static IEnumerable<(string Panel, string[] Queries)> Panels() =>
+    // The panels of every host, or (cluster) those of cluster mode, whose titles start "Cluster:".
+    private static IEnumerable<(string Panel, string[] Queries)> Panels(bool cluster = false) =>
         Dashboard.GetProperty("panels").EnumerateArray()
-            .Select(p => (p.GetProperty("title").GetString()!, p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToArray()));
+            .Select(p => (Panel: p.GetProperty("title").GetString()!, Queries: p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!).ToArray()))
+            .Where(p => p.Panel.StartsWith("Cluster:", StringComparison.Ordinal) == cluster);
 
     [SkippableFact]
     public async Task EveryPanel_ShowsDataFromARunningHost()
@@ -64,6 +66,22 @@ public sealed class DashboardTests
     }
 
     [SkippableFact]
+    public async Task EveryClusterPanel_ShowsDataFromAHealthyClusterHost()
+    {
+        Requires.Prometheus();
+        Requires.Redis();
+        await using var redis = await RedisServer.StartAsync();
+        using var host = new HostServer(new Dictionary<string, string?> { ["Pipeline:Cluster:Redis"] = redis.ConnectionString });
+        using var http = host.CreateClient();
+        await using var prometheus = await PrometheusServer.StartAsync(http.BaseAddress!);
+
+        var empty = await PanelsLeftEmptyAsync(prometheus, round => RunJobAsync(http, $"{Genres[round % Genres.Length]} party", trackCount: 8), cluster: true);
+
+        Assert.True(empty.Count == 0, "Cluster panels without data on a healthy cluster: " + string.Join("; ", empty.Select(p => p.Panel)));
+        Assert.True(Panels(cluster: true).Count() >= 4);
+    }
+
+    [SkippableFact]
     public async Task PrometheusConfig_PassesPromtool()
     {
         Requires.Prometheus();
@@ -91,9 +109,9 @@ public sealed class DashboardTests
 
     // Runs rounds of work, one per scrape interval (rates need two scrapes), until every panel shows data or the rounds
     // (300) or the time (90 s) run out; the panels still without data.
-    private static async Task<List<(string Panel, string[] Queries)>> PanelsLeftEmptyAsync(PrometheusServer prometheus, Func<int, Task> round)
+    private static async Task<List<(string Panel, string[] Queries)>> PanelsLeftEmptyAsync(PrometheusServer prometheus, Func<int, Task> round, bool cluster = false)
     {
-        var empty = Panels().ToList();
+        var empty = Panels(cluster).ToList();
         var started = Stopwatch.StartNew();
         using var pace = new PeriodicTimer(TimeSpan.FromSeconds(1));
         for (var i = 0; i < 300 && empty.Count > 0 && started.Elapsed < TimeSpan.FromSeconds(90); i++)

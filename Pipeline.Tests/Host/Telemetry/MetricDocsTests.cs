@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Telemetry;
@@ -18,11 +19,45 @@ public sealed partial class MetricDocsTests
     private static partial Regex Family();
 
     [Fact]
-    public async Task ReadmeTable_MatchesTheInstrumentsCreatedAndTheNamesExported()
+    public async Task Table_MatchesTheInstrumentsCreatedAndTheNamesExported()
     {
-        var readme = await File.ReadAllTextAsync(Repository.File("docs", "operations.md"));
-        var documented = Row().Matches(readme).ToDictionary(m => m.Groups["instrument"].Value, m => m.Groups["exported"].Value);
-        var created = new HashSet<string>(StringComparer.Ordinal);
+        var (documented, cluster) = await DocumentedAsync();
+        var (created, exported) = await RunAsync(new HostServer());
+
+        Assert.Equal(created.Order(), documented.Keys.Order()); // every instrument documented, nothing documented that is gone
+        Assert.Empty(exported.Except(documented.Values).Except(cluster.Values)); // every exported family documented under its exported name (the exporter sees every "Pipeline" meter in the process, other tests' too)
+        Assert.Contains("pipeline_stage_duration_seconds", exported);
+        Assert.Contains("pipeline_sse_events_written_total", exported);
+    }
+
+    [SkippableFact]
+    public async Task ClusterTable_MatchesWhatAClusterHostAddsAndExports()
+    {
+        Requires.Redis();
+        await using var redis = await RedisServer.StartAsync();
+        var (single, cluster) = await DocumentedAsync();
+        var (created, exported) = await RunAsync(new HostServer(new Dictionary<string, string?> { ["Pipeline:Cluster:Redis"] = redis.ConnectionString }));
+
+        Assert.Equal(created.Order(), single.Keys.Concat(cluster.Keys).Order());
+        Assert.Empty(exported.Except(single.Values.Concat(cluster.Values)));
+        Assert.Equal(cluster.Values.Order(), exported.Where(e => e.StartsWith("pipeline_cluster_", StringComparison.Ordinal)).Order()); // each has data after one job
+    }
+
+    // The host's own table, and the table of what cluster mode adds.
+    private static async Task<(Dictionary<string, string> Single, Dictionary<string, string> Cluster)> DocumentedAsync()
+    {
+        var text = await File.ReadAllTextAsync(Repository.File("docs", "operations.md"));
+        var split = text.IndexOf("### In cluster mode", StringComparison.Ordinal);
+        return (Rows(text[..split]), Rows(text[split..]));
+
+        static Dictionary<string, string> Rows(string part) =>
+            Row().Matches(part).ToDictionary(m => m.Groups["instrument"].Value, m => m.Groups["exported"].Value);
+    }
+
+    // A job run on the host: the Pipeline instruments it created, and the metric families /metrics exported.
+    private static async Task<(HashSet<string> Created, HashSet<string> Exported)> RunAsync(HostServer server)
+    {
+        var created = new List<(string Name, object? Scope)>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, _) =>
@@ -31,14 +66,14 @@ public sealed partial class MetricDocsTests
                 {
                     lock (created)
                     {
-                        created.Add(instrument.Name);
+                        created.Add((instrument.Name, instrument.Meter.Scope));
                     }
                 }
             },
         };
         listener.Start();
 
-        using var host = new HostServer();
+        using var host = server;
         using var http = host.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs") { Content = JsonContent.Create(new { prompt = "funk", trackCount = 4 }) };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -48,14 +83,10 @@ public sealed partial class MetricDocsTests
         }
 
         var exported = Family().Matches(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Select(m => m.Groups["name"].Value).ToHashSet();
-
+        var factory = host.Services.GetRequiredService<IMeterFactory>(); // this host's instruments, not those other tests left alive
         lock (created)
         {
-            Assert.Equal(created.Order(), documented.Keys.Order()); // every instrument documented, nothing documented that is gone
+            return ([.. created.Where(c => ReferenceEquals(c.Scope, factory)).Select(c => c.Name)], exported);
         }
-
-        Assert.Empty(exported.Except(documented.Values)); // every exported family documented under its exported name
-        Assert.Contains("pipeline_stage_duration_seconds", exported);
-        Assert.Contains("pipeline_sse_events_written_total", exported);
     }
 }

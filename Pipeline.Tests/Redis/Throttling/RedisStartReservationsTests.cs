@@ -123,7 +123,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     private static List<TimeSpan> Delays(IReadOnlyList<Pipeline.Throttling.ReservedStart> starts) => [.. starts.Select(s => s.Delay)];
 
     private static RedisStartReservations Reservations(RedisCluster cluster) =>
-        new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }));
+        new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }), TimeProvider.System, new ClusterMetrics(TestMeters.Create()));
 
     // A host's connection to the test's redis-server, started on first use (the test is skipped where there is none).
     private async Task<RedisCluster> ClusterAsync(string host, string name = "test")

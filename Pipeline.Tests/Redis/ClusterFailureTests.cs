@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipeline.Sandbox;
+using Pipeline.Tests.Support;
+using StackExchange.Redis;
+
+namespace Pipeline.Tests.Redis;
+
+/// <summary>A cluster when a host is killed with kill -9 and when Redis goes away: real processes, a real redis-server.</summary>
+[Collection(nameof(SerialTests))]
+public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+    private readonly TempDirectory _data = new();
+    private RedisServer? _redis;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    [SkippableFact]
+    public async Task KilledHoldingLaneSlots_TheOtherHostGetsThemWithinTheLeaseTime()
+    {
+        Requires.Redis();
+        _redis = await RedisServer.StartAsync();
+
+        // Spotify's lane two slots wide for the cluster, its answers slow: the slots are held while the host is killed.
+        var settings = new Dictionary<string, string>
+        {
+            ["Pipeline:Cluster:Redis"] = _redis!.ConnectionString,
+            ["Pipeline:Cluster:LeaseTime"] = Lease.ToString(),
+            ["Pipeline:Throttle:Lanes:spotify"] = "2",
+            ["Pipeline:Sandbox:Spotify:MedianLatency"] = "00:00:01",
+            ["Pipeline:Sandbox:Spotify:P95Latency"] = "00:00:01.500",
+        };
+        await using var doomed = await ChildHost.StartAsync(Path.Combine(_data.Path, "doomed"), settings);
+        await using var survivor = await ChildHost.StartAsync(Path.Combine(_data.Path, "survivor"), settings);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var slots = redis.GetDatabase();
+        const string Key = "{pipeline:lane:spotify}:slots";
+        string[] Holders(string pid) => [.. slots.SortedSetRangeByRank(Key).Select(m => m.ToString()).Where(m => m.Contains($"-{pid}-", StringComparison.Ordinal))];
+
+        await StartAsync(doomed, "late night deep house");
+        await Signals.UntilAsync(() => Holders(doomed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Length == 2);
+        await StartAsync(survivor, "sunrise techno");
+        var killed = Stopwatch.StartNew();
+        await doomed.KillAsync();
+        await Signals.UntilAsync(() => Holders(survivor.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Length == 2);
+        var regained = killed.Elapsed;
+
+        Assert.Empty(Holders(doomed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.True(regained < Lease + TimeSpan.FromSeconds(3), $"both slots back after {regained.TotalSeconds:0.0} s; the lease is {Lease.TotalSeconds} s");
+    }
+
+    [SkippableFact]
+    public async Task RedisStoppedMidJob_TheHostKeepsToItsShareWithoutA5xx_AndSharesAgainWhenRedisIsBack()
+    {
+        Requires.Redis();
+        _redis = await RedisServer.StartAsync();
+
+        // 20 starts a second for two expected hosts: 10 for this one while Redis is away. Lanes wide open: the limit binds.
+        await using var host = await ChildHost.StartAsync(Path.Combine(_data.Path, "host"), new Dictionary<string, string>
+        {
+            ["Pipeline:Cluster:Redis"] = _redis!.ConnectionString,
+            ["Pipeline:Cluster:ExpectedHosts"] = "2",
+            ["Pipeline:Throttle:Limit"] = "20",
+            ["Pipeline:Throttle:Window"] = "00:00:01",
+        });
+        using var http = host.CreateClient();
+        var id = await StartAsync(host, "road trip rock", trackCount: 80);
+        var statuses = new List<HttpStatusCode>();
+        await Signals.UntilAsync(async () => (await RequestsAsync(http)).Count >= 20); // under way, the sandbox's catalog loaded
+
+        await _redis.KillAsync();
+        await Signals.UntilAsync(async () => (await ReadyAsync(http, statuses)).GetProperty("redis").GetString() == "down");
+        var down = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 15; i++)
+        {
+            await ReadyAsync(http, statuses);
+            using var job = await http.GetAsync(new Uri($"/v1/jobs/{id}", UriKind.Relative));
+            statuses.Add(job.StatusCode);
+            await Task.Delay(200); // three seconds apart from Redis, watched
+        }
+
+        var back = DateTimeOffset.UtcNow;
+        _redis = await RedisServer.StartAsync(_redis.Port);
+        await Signals.UntilAsync(async () => (await ReadyAsync(http, statuses)).GetProperty("redis").GetString() == "up");
+        await Signals.UntilAsync(async () => (await RequestsAsync(http)).Count(r => r.At > back) >= 5); // and goes on, shared again
+        var apart = (await RequestsAsync(http)).Where(r => r.At > down && r.At < back).Select(r => r.At.UtcTicks).ToList();
+
+        Assert.DoesNotContain(statuses, s => (int)s >= 500);
+        Assert.NotEmpty(apart); // the job went on without Redis
+        Assert.InRange(SlidingWindows.MaxInAnyWindow(apart, TimeSpan.TicksPerSecond), 1, 10);
+    }
+
+    private static async Task<string> StartAsync(ChildHost host, string prompt, int trackCount = 30)
+    {
+        using var http = host.CreateClient();
+        using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt, trackCount, detach = true });
+        started.EnsureSuccessStatusCode();
+        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<List<SandboxRequest>> RequestsAsync(HttpClient http) =>
+        (await http.GetFromJsonAsync<List<SandboxRequest>>(new Uri("/sandbox/requests", UriKind.Relative)))!;
+
+    private static async Task<JsonElement> ReadyAsync(HttpClient http, List<HttpStatusCode> statuses)
+    {
+        using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        statuses.Add(ready.StatusCode);
+        return await ready.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
