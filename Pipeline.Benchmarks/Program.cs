@@ -39,6 +39,9 @@ switch (mode)
     case "cluster-limiters":
         await ClusterLimiters.RunAsync(output);
         break;
+    case "cluster-cache":
+        await CacheHits.RunAsync(output);
+        break;
     case "limiter-worker":
         await ClusterLimiters.WorkerAsync([.. args.Skip(1)]);
         break;
@@ -61,7 +64,7 @@ switch (mode)
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters, cluster-cache");
         return 2;
 }
 

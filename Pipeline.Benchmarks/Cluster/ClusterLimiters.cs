@@ -73,6 +73,12 @@ internal static class ClusterLimiters
         var (kind, connection, limit, target, workers, seconds, host) = (Enum.Parse<Kind>(args[0]), args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3], int.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture), args[6]);
         using var limiter = Create(kind, connection, limit, host, out var restamp);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = workers });
+        if (target != "-")
+        {
+            // Warm, as a running host is: connections open and the client's code jitted before the first permit.
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ => (await http.GetAsync(target + "warm")).Dispose()));
+        }
+
         var until = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
         long permits = 0;
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
@@ -128,7 +134,7 @@ internal static class ClusterLimiters
 
             Array.Sort(took);
             p50s.Add(took[Permits / 2]);
-            output.WriteLine($"| {name} | {took[Permits / 2]:0} µs | {took[(int)(Permits * 0.99)]:0} µs |");
+            output.WriteLine($"| {name} | {took[Permits / 2]:0.0} µs | {took[(int)(Permits * 0.99)]:0.0} µs |");
             limiter.Dispose();
         }
 
@@ -217,7 +223,7 @@ internal static class ClusterLimiters
 
     private static async Task<double> RedisCpuAsync(RedisServer redis)
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
         var info = (await connection.GetServer(redis.ConnectionString).InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         return double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture);
     }
@@ -250,16 +256,23 @@ internal static class ClusterLimiters
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
             var app = builder.Build();
             var sink = new Sink(app) { Address = $"http://127.0.0.1:{port}/" };
-            app.MapGet("/", () =>
+            app.Use((context, next) =>
             {
-                var at = Stopwatch.GetTimestamp();
+                var at = Stopwatch.GetTimestamp(); // first thing, before routing: the arrival as the upstream would see it
+                if (context.Request.Path == "/warm")
+                {
+                    return next(context);
+                }
+
                 lock (sink._arrivals)
                 {
                     sink._arrivals.Add(at);
                 }
 
-                return Results.Ok();
+                return next(context);
             });
+            app.MapGet("/", () => Results.Ok());
+            app.MapGet("/warm", () => Results.Ok());
             await app.StartAsync();
             return sink;
         }

@@ -27,18 +27,30 @@ internal sealed class RedisStartReservations : IStartReservations
         for i = 8, #ARGV do
           redis.call('ZADD', KEYS[1], tonumber(ARGV[i]), host .. ':' .. request .. ':apart:' .. i)
         end
-        local log = redis.call('ZRANGE', KEYS[1], -limit, -1, 'WITHSCORES')
-        local starts = {}
-        for i = 2, #log, 2 do starts[#starts + 1] = tonumber(log[i]) end
+        -- Only what the new starts are checked against is read: the newest start, and the ones `limit` places back
+        -- from each new start (ranks n - limit + 1 on, 1-based), so a call costs O(count), not O(limit).
+        local n = redis.call('ZCARD', KEYS[1])
+        local newest = nil
+        if n > 0 then newest = tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]) end
+        local from = n - limit + 1
+        local back = {}
+        local lo, hi = math.max(from, 1), math.min(from + count - 1, n)
+        if lo <= hi then
+          local read = redis.call('ZRANGE', KEYS[1], lo - 1, hi - 1, 'WITHSCORES')
+          for i = 2, #read, 2 do back[lo + i / 2 - 1] = tonumber(read[i]) end
+        end
         local delays = {}
-        for i = 1, count do
-          local n = #starts
+        for k = 1, count do
           local at = now
-          if n > 0 then at = math.max(at, starts[n] + spacing) end
-          if n >= limit then at = math.max(at, starts[n - limit + 1] + window) end
-          starts[n + 1] = at
-          redis.call('ZADD', KEYS[1], at, host .. ':' .. request .. ':' .. i)
-          delays[i] = at
+          if newest then at = math.max(at, newest + spacing) end
+          local index = from + k - 1
+          if index >= 1 then
+            local past = index <= n and back[index] or delays[index - n]
+            at = math.max(at, past + window)
+          end
+          redis.call('ZADD', KEYS[1], at, host .. ':' .. request .. ':' .. k)
+          delays[k] = at
+          newest = at
         end
         redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(limit + 1))
         redis.call('PEXPIRE', KEYS[1], math.floor((window + lease) / 1000) + 1000)
