@@ -35,6 +35,8 @@ public sealed class SharedRateLimiterTests : IDisposable
         var started = _time.GetUtcNow();
         _store.Hold.SetResult(); // the first request answers once all three wait
 
+        await Signals.UntilAsync(() => granted[0].IsCompleted); // the head's start is due at once: no time passes for it
+        await Signals.UntilAsync(() => _store.Requested.Count == 2); // the two behind it reserved, from this time on
         await _time.StepUntilAsync(TimeSpan.FromMilliseconds(10), () => granted.All(g => g.IsCompleted)); // bounded: fails, never hangs
 
         var order = (await Task.WhenAll(granted)).OrderBy(g => g.At).ToList();
