@@ -22,7 +22,7 @@ internal static class ClusterThrottle
         output.WriteLine();
         output.WriteLine("| limit/s | hosts | throttle | starts | most in any sliding 1 s ÷ limit | steady 10 s: starts/s ÷ limit | calls waiting for the permit, per host (mean) |");
         output.WriteLine("|---:|---:|---|---:|---:|---:|---:|");
-        foreach (var (limit, hosts, shared) in Environment.GetEnvironmentVariable("ROWS") == "high" ? new[] { (500, 3, true) } : new[] { (40, 1, false), (40, 1, true), (40, 3, true), (500, 3, true) })
+        foreach (var (limit, hosts, shared) in Environment.GetEnvironmentVariable("ROWS") == "high" ? new[] { (500, 1, false), (500, 1, true), (500, 3, true) } : new[] { (40, 1, false), (40, 1, true), (40, 3, true), (500, 1, false), (500, 1, true), (500, 3, true) })
         {
             var (starts, most, steady, waiting) = await MeasureAsync(limit, hosts, shared);
             output.WriteLine($"| {limit} | {hosts} | {(shared ? "shared through Redis" : "in process")} | {starts} | {most / (double)limit:0.000} ({most}) | {steady / (10.0 * limit):P1} | {waiting:0.0} |");
