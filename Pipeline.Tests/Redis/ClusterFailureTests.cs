@@ -93,6 +93,7 @@ public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
         }
 
         var back = DateTimeOffset.UtcNow;
+        await _redis.DisposeAsync();
         _redis = await RedisServer.StartAsync(_redis.Port);
         await Signals.UntilAsync(async () => (await ReadyAsync(http, statuses)).GetProperty("redis").GetString() == "up");
         await Signals.UntilAsync(async () => (await RequestsAsync(http)).Count(r => r.At > back) >= 5); // and goes on, shared again

@@ -101,6 +101,10 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
         var beyondShare = third.IsCompleted;
         first.Dispose();
         using var granted = await third.Within();
+        await _redis.DisposeAsync();
+        _redis = await RedisServer.StartAsync(_redis.Port); // back, empty: the two slots held meanwhile must count there
+        await Signals.UntilAsync(() => cluster.IsConnected);
+        await Signals.UntilAsync(async () => await cluster.Database.SortedSetLengthAsync(cluster.Key("lane", "deezer", "slots")) == 2);
 
         Assert.False(beyondShare); // 4 slots over 2 expected hosts: 2 each
     }
