@@ -26,6 +26,7 @@ public static class JobApiServiceCollectionExtensions
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<JobStore>());
         services.AddSingleton<JobService>();
         services.AddHostedService<JobLifecycle>();
         // The host waits for the drain (and the store's last writes) before it gives up on stopping.

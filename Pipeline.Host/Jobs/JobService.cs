@@ -12,13 +12,13 @@ namespace Pipeline.Host.Jobs;
 
 /// <summary>
 /// Starts jobs in the background, reports their progress every second, and keeps their logs for streaming, persisted
-/// in the <see cref="JobStore"/>. At start it resumes the jobs a crash or a stop left running; at a graceful stop it
+/// in the <see cref="IJobStore"/>. At start it resumes the jobs a crash or a stop left running; at a graceful stop it
 /// admits no more, lets running jobs finish up to the drain timeout, and seals the rest to resume next time.
 /// </summary>
 internal sealed partial class JobService(
     JobRegistry registry,
     SetPipeline pipeline,
-    JobStore store,
+    IJobStore store,
     TimeProvider time,
     ReloadableOptions<StreamingOptions> options,
     IOptions<AdmissionOptions> admission,

@@ -19,7 +19,7 @@ namespace Pipeline.Host.Storage;
 /// an id a crash could take back. A write that fails (a full disk, an I/O error) is kept and retried every
 /// <see cref="RetryInterval"/> on a reopened file, never dropped; meanwhile <see cref="Fault"/> says why.
 /// </summary>
-internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
+internal sealed partial class JobStore : IJobStore, IAsyncDisposable
 {
     /// <summary>How long a failed write waits before it is tried again on a reopened file.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
@@ -90,7 +90,7 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
     /// <summary>Why the store cannot write now (e.g. "No space left on device"), or null while it writes.</summary>
     public string? Fault => _fault;
 
-    /// <summary>Queues the job's record to be written (inserted or replaced).</summary>
+    /// <inheritdoc/>
     public void Save(JobRecord record) => Enqueue(new Operation(OperationKind.Save, record.Id, Record: record));
 
     /// <summary>Notes that a job's log has events to write: the owner takes them for its next batch.</summary>
@@ -104,11 +104,11 @@ internal sealed partial class JobStore : IJobLogStore, IAsyncDisposable
         }
     }
 
-    /// <summary>A job with its whole log, or null.</summary>
+    /// <inheritdoc/>
     public async Task<StoredJob?> FindAsync(string id, CancellationToken cancellationToken = default) =>
         (await RequestAsync(new Operation(OperationKind.Find, id), cancellationToken)).SingleOrDefault();
 
-    /// <summary>Every job that has not ended (it was running when the host stopped or crashed), with its log.</summary>
+    /// <inheritdoc/>
     public Task<IReadOnlyList<StoredJob>> LoadUnfinishedAsync(CancellationToken cancellationToken = default) =>
         RequestAsync(new Operation(OperationKind.Unfinished, ""), cancellationToken);
 

@@ -101,7 +101,9 @@ public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
 
         Assert.DoesNotContain(statuses, s => (int)s >= 500);
         Assert.NotEmpty(apart); // the job went on without Redis
-        Assert.InRange(SlidingWindows.MaxInAnyWindow(apart, TimeSpan.TicksPerSecond), 1, 10);
+        // Its share, 10 a second: stamped by the sandbox inside this loaded test process, so a start may be stamped up
+        // to 50 ms late; no 950 ms holds more than the share (the full limit, or no limit, would put 19 or more there).
+        Assert.InRange(SlidingWindows.MaxInAnyWindow(apart, TimeSpan.TicksPerMillisecond * 950), 1, 10);
     }
 
     private static async Task<string> StartAsync(ChildHost host, string prompt, int trackCount = 30)
