@@ -84,13 +84,14 @@ public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
         await _redis.KillAsync();
         await Signals.UntilAsync(async () => (await ReadyAsync(http, statuses)).GetProperty("redis").GetString() == "down");
         var down = DateTimeOffset.UtcNow;
-        for (var i = 0; i < 15; i++)
+        await Signals.UntilAsync(async () =>
         {
+            // Watched while it works apart from Redis, until 25 starts (two and a half seconds at its share).
             await ReadyAsync(http, statuses);
             using var job = await http.GetAsync(new Uri($"/v1/jobs/{id}", UriKind.Relative));
             statuses.Add(job.StatusCode);
-            await Task.Delay(200); // three seconds apart from Redis, watched
-        }
+            return (await RequestsAsync(http)).Count(r => r.At > down) >= 25;
+        });
 
         var back = DateTimeOffset.UtcNow;
         await _redis.DisposeAsync();

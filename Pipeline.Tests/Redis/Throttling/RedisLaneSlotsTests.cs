@@ -34,16 +34,18 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
     public async Task TakeSlotAsync_TheLimitHeldAcrossHosts_TheNextWaitsUntilOneIsGivenBack()
     {
         var (a, _) = await HostAsync("a");
-        var (b, _) = await HostAsync("b");
+        var (b, bCluster) = await HostAsync("b");
         var first = await a.TakeSlotAsync("deezer", 2, CancellationToken.None).Within();
         using var second = await b.TakeSlotAsync("deezer", 2, CancellationToken.None).Within();
 
         var third = b.TakeSlotAsync("deezer", 2, CancellationToken.None).AsTask();
-        await Task.Delay(200); // a third slot granted now would be seen granted by then
+        await bCluster.Database.PingAsync(); // after the third's script on the same connection: its answer is in
+        var held = await bCluster.Database.SortedSetLengthAsync(bCluster.Key("lane", "deezer", "slots"));
         var grantedEarly = third.IsCompleted;
         first.Dispose();
         using var granted = await third.Within(); // woken by a's release on the channel
 
+        Assert.Equal(2, held); // the third took no lease while two were held
         Assert.False(grantedEarly);
     }
 
@@ -82,7 +84,6 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
         var key = cluster.Key("lane", "lastfm", "slots");
         var before = (await cluster.Database.SortedSetRangeByRankWithScoresAsync(key)).Single().Score;
 
-        await Task.Delay(5); // Redis's clock moves on
         time.Advance(Lease / 3);
         await Signals.UntilAsync(async () => (await cluster.Database.SortedSetRangeByRankWithScoresAsync(key)).Single().Score > before);
     }
@@ -97,7 +98,7 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
         var first = await host.TakeSlotAsync("deezer", 4, CancellationToken.None).Within();
         using var second = await host.TakeSlotAsync("deezer", 4, CancellationToken.None).Within();
         var third = host.TakeSlotAsync("deezer", 4, CancellationToken.None).AsTask();
-        await Task.Delay(200);
+        await Signals.SettleAsync(); // its try at Redis fails at once, and the share is full: it waits
         var beyondShare = third.IsCompleted;
         first.Dispose();
         using var granted = await third.Within();
