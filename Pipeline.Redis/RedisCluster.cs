@@ -90,6 +90,14 @@ internal sealed partial class RedisCluster : IDisposable
     /// <param name="name">Which, e.g. <c>lanes</c>.</param>
     public RedisChannel Channel(string name) => RedisChannel.Literal($"{Name}:{name}");
 
+    /// <summary>Whether <paramref name="error"/> says Redis did not answer (a lost connection or a timeout), as opposed to a fault in the request.</summary>
+    /// <param name="error">What a Redis call threw.</param>
+    public static bool Unreachable(Exception error) => error is RedisException or TimeoutException;
+
+    /// <summary>Microseconds, the unit of every time the cluster's scripts keep.</summary>
+    /// <param name="span">A time span.</param>
+    public static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
+
     /// <summary>A key of this cluster; the braces keep one rate's keys in one Redis Cluster slot.</summary>
     /// <param name="kind">What the key holds, e.g. <c>throttle</c>.</param>
     /// <param name="name">Whose it is, e.g. <c>global</c>.</param>

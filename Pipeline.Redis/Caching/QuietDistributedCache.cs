@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.Extensions.Caching.Distributed;
-using StackExchange.Redis;
 
 namespace Pipeline.Redis.Caching;
 
@@ -44,7 +43,7 @@ internal sealed class QuietDistributedCache(IBufferDistributedCache inner, Actio
         {
             return call();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCluster.Unreachable(e))
         {
             failed();
             return default;
@@ -57,7 +56,7 @@ internal sealed class QuietDistributedCache(IBufferDistributedCache inner, Actio
         {
             return await call();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCluster.Unreachable(e))
         {
             failed();
             return missing;

@@ -99,7 +99,7 @@ internal sealed class RedisLaneSlots : ISharedLanes, IDisposable
                 var answer = (RedisResult[])(await _cluster.Database.ScriptEvaluateAsync(
                     TakeScript,
                     [Leases(lane), _cluster.Key("lane", lane.ToLowerInvariant(), "limits")],
-                    [member, limit, _cluster.HostId, Micros(_options.LeaseTime)]).WaitAsync(cancellationToken))!;
+                    [member, limit, _cluster.HostId, RedisCluster.Micros(_options.LeaseTime)]).WaitAsync(cancellationToken))!;
                 _metrics.RoundTrip("slot", _time.GetElapsedTime(started));
                 _metrics.Expired(lane, (long)answer[2]);
                 if ((long)answer[0] == 1)
@@ -115,7 +115,7 @@ internal sealed class RedisLaneSlots : ISharedLanes, IDisposable
                 Forget(lane, member); // the script may have run: its lease must not wait out its expiry
                 throw;
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (RedisCluster.Unreachable(e))
             {
                 // Redis does not answer: this host's share of the lane, counting what it already holds.
                 if (leases.TryHold(member, Math.Max(1, limit / _options.ExpectedHosts)))
@@ -190,7 +190,7 @@ internal sealed class RedisLaneSlots : ISharedLanes, IDisposable
                     continue;
                 }
 
-                _ = _cluster.Database.ScriptEvaluateAsync(RenewScript, [Leases(leases.Lane)], [Micros(_options.LeaseTime), .. members.Select(m => (RedisValue)m)], CommandFlags.FireAndForget);
+                _ = _cluster.Database.ScriptEvaluateAsync(RenewScript, [Leases(leases.Lane)], [RedisCluster.Micros(_options.LeaseTime), .. members.Select(m => (RedisValue)m)], CommandFlags.FireAndForget);
                 _metrics.Renewed(leases.Lane, members.Length);
             }
         }
@@ -207,7 +207,7 @@ internal sealed class RedisLaneSlots : ISharedLanes, IDisposable
         {
             _cluster.Subscriber.Subscribe(_channel, (_, message) => Received(message!));
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisCluster.Unreachable(e))
         {
             Volatile.Write(ref _subscribed, 0); // Redis not there yet: subscribed when it is
         }
@@ -242,7 +242,6 @@ internal sealed class RedisLaneSlots : ISharedLanes, IDisposable
         }
     }
 
-    private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>The slots this host holds of one lane, and the signal its waiters wait on.</summary>
     private sealed class LaneLeases(string lane)

@@ -94,8 +94,8 @@ internal sealed class RedisStartReservations : IStartReservations
         var request = Interlocked.Increment(ref _requests); // names this request's starts in the set
         RedisValue[] args =
         [
-            count, limit, Micros(window), Micros(spacing), _cluster.HostId, Micros(_options.LeaseTime),
-            request, .. madeApart.Select(m => (RedisValue)Micros(m - DateTimeOffset.UnixEpoch)),
+            count, limit, RedisCluster.Micros(window), RedisCluster.Micros(spacing), _cluster.HostId, RedisCluster.Micros(_options.LeaseTime),
+            request, .. madeApart.Select(m => (RedisValue)RedisCluster.Micros(m - DateTimeOffset.UnixEpoch)),
         ];
         var started = _time.GetTimestamp();
         var answer = (RedisResult[])(await _cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), Limits(name)], args).WaitAsync(cancellationToken))!;
@@ -108,7 +108,7 @@ internal sealed class RedisStartReservations : IStartReservations
     {
         if (start.Token is Start reserved && _cluster.IsConnected)
         {
-            _ = _cluster.Database.SortedSetAddAsync(Starts(name), reserved.Member, reserved.At + Micros(late), SortedSetWhen.Exists | SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
+            _ = _cluster.Database.SortedSetAddAsync(Starts(name), reserved.Member, reserved.At + RedisCluster.Micros(late), SortedSetWhen.Exists | SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
         }
     }
 
@@ -129,9 +129,9 @@ internal sealed class RedisStartReservations : IStartReservations
             RedisResult[] answer;
             try
             {
-                answer = (RedisResult[])_cluster.Database.ScriptEvaluate(RateScript, [Starts(name), Limits(name)], [Micros(window), Micros(_options.LeaseTime)])!;
+                answer = (RedisResult[])_cluster.Database.ScriptEvaluate(RateScript, [Starts(name), Limits(name)], [RedisCluster.Micros(window), RedisCluster.Micros(_options.LeaseTime)])!;
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (RedisCluster.Unreachable(e))
             {
                 yield break;
             }
@@ -140,7 +140,6 @@ internal sealed class RedisStartReservations : IStartReservations
         }
     }
 
-    private static long Micros(TimeSpan span) => span.Ticks / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>A start in the sorted set: its member and the time it was reserved for, in µs of Redis's clock.</summary>
     private sealed record Start(string Member, long At);
