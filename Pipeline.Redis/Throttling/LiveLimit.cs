@@ -8,8 +8,8 @@ namespace Pipeline.Redis.Throttling;
 /// </summary>
 internal static class LiveLimit
 {
-    public const string Lua = """
-        redis.call('HSET', limits, host, string.format('%d:%d', limit, now))
+    /// <summary>Lowers <c>limit</c> to the smallest any live host holds, forgetting the hosts not seen within the lease; records nothing.</summary>
+    public const string Smallest = """
         local hosts = redis.call('HGETALL', limits)
         for i = 1, #hosts, 2 do
           local held, seen = string.match(hosts[i + 1], '^(%d+):(%d+)$')
@@ -21,4 +21,9 @@ internal static class LiveLimit
         end
         redis.call('PEXPIRE', limits, math.floor(lease / 1000) + 1000)
         """;
+
+    /// <summary>Records this host's limit, then <see cref="Smallest"/>.</summary>
+    public const string Lua = """
+        redis.call('HSET', limits, host, string.format('%d:%d', limit, now))
+        """ + "\n" + Smallest;
 }

@@ -62,18 +62,16 @@ internal sealed class RedisStartReservations : IStartReservations
     private const string RateScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        local window, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local window, lease, limits = tonumber(ARGV[1]), tonumber(ARGV[2]), KEYS[2]
         local count = redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), now)
-        local limit = 0
-        local hosts = redis.call('HGETALL', KEYS[2])
-        for i = 2, #hosts, 2 do
-          local held, seen = string.match(hosts[i], '^(%d+):(%d+)$')
-          if now - tonumber(seen) <= lease and (limit == 0 or tonumber(held) < limit) then limit = tonumber(held) end
-        end
+        local limit = math.huge
+        """ + "\n" + LiveLimit.Smallest + "\n" + """
+        if limit == math.huge then limit = 0 end
         return {count, limit}
         """;
 
     private readonly ConcurrentDictionary<string, TimeSpan> _windows = new(StringComparer.Ordinal);
+    private RateRead? _read; // the last read, for both gauges of one scrape
     private readonly RedisCluster _cluster;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
@@ -116,30 +114,35 @@ internal sealed class RedisStartReservations : IStartReservations
 
     private RedisKey Limits(string name) => _cluster.Key("throttle", name, "limits");
 
-    // Each rate this host keeps, as Redis holds it for all hosts; none while Redis does not answer.
-    private IEnumerable<(string Rate, double Achieved, double Configured)> Rates()
+    // Each rate this host keeps, as Redis holds it for all hosts; none while Redis does not answer. One read serves
+    // both gauges of a scrape (and any scrape within the second).
+    private List<(string Rate, double Achieved, double Configured)> Rates()
     {
-        if (!_cluster.IsConnected)
+        if (Volatile.Read(ref _read) is { } read && _time.GetElapsedTime(read.At) < TimeSpan.FromSeconds(1))
         {
-            yield break;
+            return read.Rates;
         }
 
-        foreach (var (name, window) in _windows)
+        var rates = new List<(string Rate, double Achieved, double Configured)>();
+        foreach (var (name, window) in _cluster.IsConnected ? _windows : [])
         {
-            RedisResult[] answer;
             try
             {
-                answer = (RedisResult[])_cluster.Database.ScriptEvaluate(RateScript, [Starts(name), Limits(name)], [RedisCluster.Micros(window), RedisCluster.Micros(_options.LeaseTime)])!;
+                var answer = (RedisResult[])_cluster.Database.ScriptEvaluate(RateScript, [Starts(name), Limits(name)], [RedisCluster.Micros(window), RedisCluster.Micros(_options.LeaseTime)])!;
+                rates.Add((name, (long)answer[0] / window.TotalSeconds, (long)answer[1] / window.TotalSeconds));
             }
             catch (Exception e) when (RedisCluster.Unreachable(e))
             {
-                yield break;
+                break;
             }
-
-            yield return (name, (long)answer[0] / window.TotalSeconds, (long)answer[1] / window.TotalSeconds);
         }
+
+        Volatile.Write(ref _read, new RateRead(_time.GetTimestamp(), rates));
+        return rates;
     }
 
+    /// <summary>The rates as read from Redis, and when.</summary>
+    private sealed record RateRead(long At, List<(string Rate, double Achieved, double Configured)> Rates);
 
     /// <summary>A start in the sorted set: its member and the time it was reserved for, in µs of Redis's clock.</summary>
     private sealed record Start(string Member, long At);
