@@ -53,15 +53,18 @@ public sealed class SharedRateLimiterTests : IDisposable
     {
         _store.Answers.Enqueue([TimeSpan.FromMilliseconds(100)]);
         var waiting = _limiter.AcquireAsync("a", 1, CancellationToken.None).AsTask();
-        await Signals.UntilAsync(() => !_store.Requested.IsEmpty);
-        await _time.StepUntilAsync(TimeSpan.FromMilliseconds(10), () => waiting.IsCompleted);
+        await Signals.UntilAsync(() => !_store.Requested.IsEmpty); // asked: the clock moves only from here on
+        var stepped = await _time.StepUntilAsync(TimeSpan.FromMilliseconds(10), () => waiting.IsCompleted);
         using var lease = (ThrottleRateLease)await waiting;
 
         _time.Advance(TimeSpan.FromMilliseconds(30)); // the call leaves 30 ms after its start was due
         _limiter.Restamp(lease, _time.GetTimestamp());
 
         Assert.True(lease.IsAcquired);
-        Assert.InRange(Assert.Single(_store.Restamped), TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(40));
+        // Late from the earliest its start could have been due (asked + 100 ms): the steps past that, and the 30 ms.
+        // Stepped exactly to the start (100 ms) it is 30 ms; a loaded machine that answers late makes the clock step on.
+        Assert.Equal(stepped - TimeSpan.FromMilliseconds(100) + TimeSpan.FromMilliseconds(30), Assert.Single(_store.Restamped));
+        Assert.True(stepped >= TimeSpan.FromMilliseconds(100), $"granted after {stepped}: before its start");
     }
 
     [Fact]
