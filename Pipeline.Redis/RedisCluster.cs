@@ -20,7 +20,7 @@ internal sealed partial class RedisCluster : IDisposable
     private int _down;
 
     public RedisCluster(IOptions<ClusterOptions> options, ILogger<RedisCluster> logger, TimeProvider time, ClusterMetrics metrics)
-        : this(options, logger, DefaultHostId, time)
+        : this(options, logger, NewHostId(), time)
     {
         metrics.ObserveConnection(() => IsConnected, () => FallbackTime);
     }
@@ -50,8 +50,8 @@ internal sealed partial class RedisCluster : IDisposable
         }
     }
 
-    /// <summary>This process in the cluster: machine, process and a random part, unique across restarts.</summary>
-    public static string DefaultHostId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+    /// <summary>A host's name in the cluster: machine, process and a random part, unique across restarts and across hosts one process holds.</summary>
+    public static string NewHostId() => $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     /// <summary>This host in the cluster.</summary>
     public string HostId { get; }
@@ -90,9 +90,9 @@ internal sealed partial class RedisCluster : IDisposable
     /// <param name="name">Which, e.g. <c>lanes</c>.</param>
     public RedisChannel Channel(string name) => RedisChannel.Literal($"{Name}:{name}");
 
-    /// <summary>Whether <paramref name="error"/> says Redis did not answer (a lost connection or a timeout), as opposed to a fault in the request.</summary>
+    /// <summary>Whether <paramref name="error"/> says Redis did not answer (a lost connection or a timeout), as opposed to an error Redis answered (a script's, a refused command).</summary>
     /// <param name="error">What a Redis call threw.</param>
-    public static bool Unreachable(Exception error) => error is RedisException or TimeoutException;
+    public static bool Unreachable(Exception error) => error is RedisConnectionException or RedisTimeoutException or TimeoutException;
 
     /// <summary>Microseconds, the unit of every time the cluster's scripts keep.</summary>
     /// <param name="span">A time span.</param>

@@ -17,8 +17,9 @@ public static class RedisClusterServiceCollectionExtensions
     /// <summary>
     /// Binds <c>Pipeline:Cluster</c> (validated at start, naming the key) and, when <c>Pipeline:Cluster:Redis</c> is set,
     /// puts the host in cluster mode: the throttle's global rate and its lanes' rates are kept in Redis with the other
-    /// hosts' (<see cref="IStartReservations"/>), and so are its lanes' slots and pauses (<see cref="ISharedLanes"/>) and
-    /// the upstream answer cache (HybridCache over Redis). Without it the host stays a single host, and nothing here runs.
+    /// hosts' (<see cref="IStartReservations"/>), and so are its lanes' slots and pauses (<see cref="ISharedLanes"/>), the
+    /// upstream answer cache (HybridCache over Redis) and the jobs' queue, records and logs (<c>RedisJobs</c>, which the
+    /// host's job API then uses). Without it the host stays a single host, and nothing here runs.
     /// </summary>
     /// <param name="services">The service collection; before <c>AddPipelineCore()</c> resolves its throttle.</param>
     /// <param name="configuration">The configuration, read now to choose the mode.</param>
@@ -37,6 +38,7 @@ public static class RedisClusterServiceCollectionExtensions
         services.TryAddSingleton<RedisCluster>();
         services.TryAddSingleton<IStartReservations, RedisStartReservations>();
         services.TryAddSingleton<ISharedLanes, RedisLaneSlots>();
+        services.TryAddSingleton<Jobs.RedisJobs>();
         AddSharedCache(services);
         return services;
     }

@@ -77,7 +77,7 @@ public static class JobEndpointRouteBuilderExtensions
             return TypedResults.Problem("Too many jobs started by this client; retry after the given delay.", statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limited");
         }
 
-        var admitted = jobs.TryStart(request, client);
+        var admitted = await jobs.TryStartAsync(request, client);
         if (admitted.Job is not { } job)
         {
             slot?.Dispose();
@@ -183,7 +183,7 @@ public static class JobEndpointRouteBuilderExtensions
             return NotFound(id);
         }
 
-        if (!jobs.Cancel(job))
+        if (!await jobs.CancelAsync(job))
         {
             var state = JobSnapshot.Of(job).State;
             return TypedResults.Problem($"Job '{Printable(id)}' has already ended ({state}); there is nothing to cancel.", statusCode: StatusCodes.Status409Conflict, title: "Job already ended", extensions: new Dictionary<string, object?> { ["state"] = state });

@@ -13,7 +13,9 @@ namespace Pipeline.Host.Jobs;
 /// <summary>
 /// Starts jobs in the background, reports their progress every second, and keeps their logs for streaming, persisted
 /// in the <see cref="IJobStore"/>. At start it resumes the jobs a crash or a stop left running; at a graceful stop it
-/// admits no more, lets running jobs finish up to the drain timeout, and seals the rest to resume next time.
+/// admits no more, lets running jobs finish up to the drain timeout, and seals the rest to resume next time. In cluster
+/// mode (<paramref name="cluster"/>) a job accepted here is kept in Redis and run by whichever host claims it
+/// (<see cref="Own"/>); this host follows the jobs it does not run for its readers.
 /// </summary>
 internal sealed partial class JobService(
     JobRegistry registry,
@@ -27,7 +29,8 @@ internal sealed partial class JobService(
     IOptions<SetPipelineOptions> setOptions,
     IOptions<StorageOptions> storage,
     IOptions<Security.AuthOptions> auth,
-    ILogger<JobService> logger) : IDisposable
+    ILogger<JobService> logger,
+    Cluster.ClusterJobs? cluster = null) : IDisposable
 {
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(5); // when to ask again after a refusal with no better estimate
     private static readonly TimeSpan KeepTimeout = TimeSpan.FromSeconds(10);
@@ -40,6 +43,12 @@ internal sealed partial class JobService(
     private int _admitted;
     private volatile bool _stopping;
 
+    /// <summary>Raised when a job this host ran ends, leaving room for another.</summary>
+    public event Action? RoomFreed;
+
+    /// <summary>Jobs admitted here and not ended: running or queued for a slot (in cluster mode, the jobs this host claimed).</summary>
+    public int Admitted => Volatile.Read(ref _admitted);
+
     /// <summary>True once a graceful stop has begun: no job is admitted.</summary>
     public bool IsStopping => _stopping;
 
@@ -49,15 +58,17 @@ internal sealed partial class JobService(
     /// <summary>
     /// Why the host is not ready: <c>stopping</c> once a graceful stop has begun, <c>starting</c> until the jobs left
     /// unfinished by the last run are running again, <c>storage_unavailable</c> while the job store cannot write; null when ready.
+    /// In cluster mode Redis away is every host's fault alike: the host stays ready (degraded, serving what it runs) and
+    /// refuses new jobs meanwhile.
     /// </summary>
-    public string? NotReady => _stopping ? "stopping" : !_resumed.Task.IsCompleted ? "starting" : store.Fault is not null ? "storage_unavailable" : null;
+    public string? NotReady => _stopping ? "stopping" : !_resumed.Task.IsCompleted ? "starting" : store.Fault is not null && cluster is null ? "storage_unavailable" : null;
 
     /// <summary>
     /// Starts a job, or queues it for a running slot. Refused while stopping, while the job store cannot write (the job
     /// could not be kept), when running and queued jobs are at their bounds, or when the upstream calls already queued
     /// at the throttle would keep it waiting past the time its deadline leaves for gathering tracks.
     /// </summary>
-    public Admission TryStart(JobRequest request, string client)
+    public async ValueTask<Admission> TryStartAsync(JobRequest request, string client)
     {
         var bound = admission.Value.MaxActiveJobs + admission.Value.MaxQueuedJobs;
         if (_stopping)
@@ -82,21 +93,27 @@ internal sealed partial class JobService(
                 wait - gathering);
         }
 
-        if (!_byClient.TryTake(client, auth.Value.Enabled ? admission.Value.MaxActiveJobsPerClient : int.MaxValue))
+        var clientBound = auth.Value.Enabled ? admission.Value.MaxActiveJobsPerClient : int.MaxValue;
+        var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
+        var tracks = SetIntent.Of(set).TrackCount;
+        var id = JobRegistry.NewId();
+        if (cluster is not null)
         {
-            return new Admission(null, "client_jobs", $"This client has {admission.Value.MaxActiveJobsPerClient} jobs running or queued, as many as it may; retry after the given delay.", Pause);
+            return await AcceptAsync(cluster, request, set, tracks, id, client, clientBound);
+        }
+
+        if (!_byClient.TryTake(client, clientBound))
+        {
+            return ClientBound();
         }
 
         if (Interlocked.Increment(ref _admitted) > bound)
         {
             Interlocked.Decrement(ref _admitted);
             _byClient.Return(client);
-            return new Admission(null, "busy", "The host is running and queueing as many jobs as it takes; retry after the given delay.", Pause);
+            return Busy("The host is running and queueing as many jobs as it takes; retry after the given delay.");
         }
 
-        var set = new SetRequest(request.Prompt!.Trim(), request.TrackCount, request.SeedTracks, request.DurationMinutes, request.Bpm);
-        var tracks = SetIntent.Of(set).TrackCount;
-        var id = JobRegistry.NewId();
         var view = new SetJobView(jobOptions.Current.DeadLetterLimit);
         var log = new JobLog(time, JobEventTypes.All, view, store, options.Current.LagBound, () => EndRunning(id, "storage_unavailable"));
 
@@ -105,23 +122,61 @@ internal sealed partial class JobService(
         log.Publish(new JobAccepted(id, time.GetUtcNow(), set.Prompt, tracks));
         using var scope = logger.BeginScope(new JobScope(id)); // the job keeps this context: every line of its work names it
         var context = registry.Start(log, id);
-        var record = new JobRecord
-        {
-            Id = context.Id,
-            Client = client,
-            Prompt = set.Prompt,
-            TrackCount = set.TrackCount,
-            SeedTracks = set.SeedTracks?.ToList(),
-            DurationMinutes = set.DurationMinutes,
-            Bpm = set.Bpm,
-            Detached = request.Detach == true,
-            AcceptedAtTicks = context.StartedAt.UtcTicks,
-            DeadlineTicks = context.Deadline.UtcTicks,
-            CallBudget = context.Budget.Limit,
-        };
+        var record = Record(id, client, set, request.Detach == true, context.StartedAt, context.Deadline, context.Budget.Limit);
         store.Save(record);
         LogAccepted(logger, record.Id, tracks, record.Detached);
         return new Admission(Run(record, log, view, context));
+    }
+
+    private static JobRecord Record(string id, string client, SetRequest set, bool detached, DateTimeOffset accepted, DateTimeOffset deadline, int budget) => new()
+    {
+        Id = id,
+        Client = client,
+        Prompt = set.Prompt,
+        TrackCount = set.TrackCount,
+        SeedTracks = set.SeedTracks?.ToList(),
+        DurationMinutes = set.DurationMinutes,
+        Bpm = set.Bpm,
+        Detached = detached,
+        AcceptedAtTicks = accepted.UtcTicks,
+        DeadlineTicks = deadline.UtcTicks,
+        CallBudget = budget,
+    };
+
+    private Admission ClientBound() =>
+        new(null, "client_jobs", $"This client has {admission.Value.MaxActiveJobsPerClient} jobs running or queued, as many as it may; retry after the given delay.", Pause);
+
+    private static Admission Busy(string detail) => new(null, "busy", detail, Pause);
+
+    /// <summary>
+    /// Keeps the job in Redis, where any host with room claims it; this host follows it for the stream that asked. The
+    /// cluster's bound (every host's running and queued bounds) and the client's are checked in the same script.
+    /// </summary>
+    private async Task<Admission> AcceptAsync(Cluster.ClusterJobs cluster, JobRequest request, SetRequest set, int tracks, string id, string client, int clientBound)
+    {
+        var now = time.GetUtcNow();
+        var record = Record(id, client, set, request.Detach == true, now, now + jobOptions.Current.Deadline, jobOptions.Current.CallBudget);
+        var first = JobLog.Entry(new JobAccepted(id, now, set.Prompt, tracks), 1);
+        Redis.Jobs.AcceptResult accepted;
+        try
+        {
+            accepted = await cluster.AcceptAsync(record, first, clientBound);
+        }
+        catch (Exception e) when (Redis.RedisCluster.Unreachable(e))
+        {
+            return new Admission(null, "storage_unavailable", $"The cluster's job store did not answer ({e.Message}), so the job could not be kept; retry after the given delay.", Pause);
+        }
+
+        switch (accepted)
+        {
+            case Redis.Jobs.AcceptResult.Busy:
+                return Busy($"The cluster holds as many jobs, running and waiting, as it takes ({cluster.Bound}); retry after the given delay.");
+            case Redis.Jobs.AcceptResult.ClientBound:
+                return ClientBound();
+        }
+
+        LogAccepted(logger, id, tracks, record.Detached);
+        return new Admission(cluster.Mirror(new StoredJob(record, [first])));
     }
 
     /// <summary>
@@ -131,6 +186,11 @@ internal sealed partial class JobService(
     /// </summary>
     public async Task<bool> KeptAsync(HostedJob job, CancellationToken cancellationToken)
     {
+        if (job.Context is null)
+        {
+            return true; // kept in the cluster when accepted
+        }
+
         try
         {
             await store.FlushAsync(cancellationToken).WaitAsync(KeepTimeout, time, cancellationToken);
@@ -152,9 +212,20 @@ internal sealed partial class JobService(
         }
 
         await _resumed.Task.WaitAsync(cancellationToken); // a job left running by the last run is found once it runs again
-        if (!_jobs.TryGetValue(id, out var job))
+        if (!_jobs.TryGetValue(id, out var job) && cluster?.Mirrored(id) is { } mirrored)
         {
-            if (await store.FindAsync(id, cancellationToken) is not { Record.Ended: true } stored)
+            job = mirrored;
+        }
+        else if (job is null)
+        {
+            var stored = await store.FindAsync(id, cancellationToken);
+            if (stored is { Record.Ended: false } && cluster is not null)
+            {
+                var followed = cluster.Mirror(stored); // another host runs it: followed here from Redis
+                return string.Equals(followed.Client, client, StringComparison.Ordinal) ? followed : null;
+            }
+
+            if (stored is not { Record.Ended: true })
             {
                 return null;
             }
@@ -175,10 +246,103 @@ internal sealed partial class JobService(
     /// Counts a stream reading the job. When the last one leaves and none returns within the grace period, a job not
     /// started detached is cancelled (<c>job.cancelled</c>, reason <c>client_disconnected</c>).
     /// </summary>
-    public IDisposable Subscribe(HostedJob job) => job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected"));
+    public IDisposable Subscribe(HostedJob job) => cluster?.Subscribe(job) ?? job.Subscribe(options.Current.DisconnectGrace, Abandon);
 
-    /// <summary>Cancels a running job: its queued upstream calls leave the throttle and its items stop at the next stage.</summary>
-    public bool Cancel(HostedJob job) => job.Context is { } context && registry.End(context, JobOutcome.Cancelled);
+    /// <summary>
+    /// Cancels a job: its queued upstream calls leave the throttle and its items stop at the next stage. One another host
+    /// runs is cancelled there. False when it has already ended.
+    /// </summary>
+    public async Task<bool> CancelAsync(HostedJob job)
+    {
+        if (job.Context is { } context)
+        {
+            return registry.End(context, JobOutcome.Cancelled);
+        }
+
+        return cluster is not null && job.Log.Ended is null && await cluster.CancelAsync(job.Id) == true;
+    }
+
+    /// <summary>Cancels a job this host runs, asked from another host.</summary>
+    public void CancelOwned(string id)
+    {
+        if (_jobs.TryGetValue(id, out var job) && job.Context is { } context)
+        {
+            registry.End(context, JobOutcome.Cancelled);
+        }
+    }
+
+    /// <summary>Another host's last reader of a job this host runs left: the grace period starts unless readers remain here.</summary>
+    public void ReadersLeft(string id)
+    {
+        if (_jobs.TryGetValue(id, out var job) && job.Context is { IsStopped: false })
+        {
+            Subscribe(job).Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs a job this host claimed in the cluster, from what its log holds: a new one from its first event, one another
+    /// host left unfinished as a crash resume would (tracks already logged are not said twice, the budget goes on).
+    /// </summary>
+    public void Own(StoredJob stored, bool cancelAsked)
+    {
+        if (Resume(stored) is { Context: { } context } && cancelAsked)
+        {
+            registry.End(context, JobOutcome.Cancelled);
+        }
+    }
+
+    /// <summary>
+    /// Stops running a job whose claim another host took over (this host was paused or cut off past its lease): it logs
+    /// nothing more, not even an end, and its readers here end, to resume from the log the new owner goes on with.
+    /// </summary>
+    public void Lose(string id)
+    {
+        if (!_jobs.TryGetValue(id, out var job) || job.Context is not { } context || job.Log.Ended is not null)
+        {
+            return;
+        }
+
+        job.Log.Seal();
+        registry.End(context, JobOutcome.Cancelled, "claim_lost");
+        _jobs.TryRemove(new KeyValuePair<string, HostedJob>(id, job));
+        LogLost(logger, id);
+    }
+
+    // The last reader left and none came back within the grace period. In a cluster, a reader on another host keeps the
+    // job: the check is made again after another grace period (and at once when that host's last reader leaves).
+    private void Abandon(HostedJob job)
+    {
+        if (cluster is null)
+        {
+            registry.End(job.Context!, JobOutcome.Cancelled, "client_disconnected");
+            return;
+        }
+
+        _ = AbandonUnlessReadAsync(cluster, job);
+    }
+
+    private async Task AbandonUnlessReadAsync(Cluster.ClusterJobs cluster, HostedJob job)
+    {
+        bool elsewhere;
+        try
+        {
+            elsewhere = await cluster.ReadElsewhereAsync(job.Id);
+        }
+        catch (Exception e) when (Redis.RedisCluster.Unreachable(e))
+        {
+            elsewhere = true; // not known: kept, and asked again after the grace period
+        }
+
+        if (elsewhere)
+        {
+            Subscribe(job).Dispose();
+        }
+        else
+        {
+            registry.End(job.Context!, JobOutcome.Cancelled, "client_disconnected");
+        }
+    }
 
     /// <summary>Resumes the jobs the last run of the host left unfinished.</summary>
     public async Task ResumeUnfinishedAsync(CancellationToken cancellationToken)
@@ -225,7 +389,7 @@ internal sealed partial class JobService(
 
     public void Dispose() => _running.Dispose();
 
-    private void Resume(StoredJob stored)
+    private HostedJob? Resume(StoredJob stored)
     {
         var record = stored.Record;
         var ended = stored.Events.Count > 0 && JobEventTypes.All.IsTerminal(stored.Events[^1].Type);
@@ -233,7 +397,7 @@ internal sealed partial class JobService(
         {
             record.Ended = true; // its terminal event made it to the file before the record did
             store.Save(record);
-            return;
+            return null;
         }
 
         var events = LoggedEvents.ReadAll(stored.Events, JobEventTypes.All);
@@ -246,8 +410,13 @@ internal sealed partial class JobService(
         Interlocked.Increment(ref _admitted);
         _byClient.Take(record.Client); // resumed whatever the client's bound: it was admitted before
         var job = Run(record, log, view, context);
-        LogResumed(logger, record.Id, stored.Events.Count);
-        job.Subscribe(options.Current.DisconnectGrace, j => registry.End(j.Context!, JobOutcome.Cancelled, "client_disconnected")).Dispose(); // nobody listens yet: the grace period starts
+        if (stored.Events.Count > 1)
+        {
+            LogResumed(logger, record.Id, stored.Events.Count);
+        }
+
+        job.Subscribe(options.Current.DisconnectGrace, Abandon).Dispose(); // nobody listens here yet: the grace period starts
+        return job;
     }
 
     /// <summary>The job's counts to its stream, and its budget to its record when it moved: a restart resumes the budget from there.</summary>
@@ -340,6 +509,7 @@ internal sealed partial class JobService(
         }
 
         Retire(hosted.Id);
+        RoomFreed?.Invoke();
     }
 
     // Finished jobs stay in memory (snapshot, replay) until newer ones push them out; the store keeps them longer.
@@ -357,6 +527,9 @@ internal sealed partial class JobService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ended {Outcome} ({Reason}) after {Calls} upstream calls")]
     private static partial void LogEnded(ILogger logger, string jobId, JobOutcome outcome, string? reason, int calls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: another host took over its claim; it stops here and goes on there")]
+    private static partial void LogLost(ILogger logger, string jobId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed job {JobId} after a restart, {Events} events already logged")]
     private static partial void LogResumed(ILogger logger, string jobId, int events);

@@ -110,19 +110,7 @@ internal sealed class JobLog(
                 return false; // the terminal event is always last
             }
 
-            var seq = _entries.Count + 1;
-            var node = (JsonObject)JsonSerializer.SerializeToNode(pipelineEvent, pipelineEvent.GetType(), LoggedEvents.Json)!;
-            var json = new JsonObject { ["type"] = pipelineEvent.Type, ["jobId"] = pipelineEvent.JobId, ["seq"] = seq, ["at"] = pipelineEvent.At };
-            foreach (var (key, value) in node.ToList())
-            {
-                if (!json.ContainsKey(key))
-                {
-                    node.Remove(key);
-                    json[key] = value;
-                }
-            }
-
-            var entry = new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(LoggedEvents.Json));
+            var entry = Entry(pipelineEvent, _entries.Count + 1);
             _entries.Add(entry);
             _jobId = pipelineEvent.JobId;
             Observe(pipelineEvent);
@@ -141,6 +129,51 @@ internal sealed class JobLog(
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Appends entries another host logged (a log without a store, following the job's log in the cluster): those
+    /// after its last, in order, each shown to the view; readers wake. Entries it holds already are skipped.
+    /// </summary>
+    public void Follow(IEnumerable<JobLogEntry> entries)
+    {
+        lock (_lock)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Seq != _entries.Count + 1 || Ended is not null)
+                {
+                    continue;
+                }
+
+                _entries.Add(entry);
+                if (LoggedEvents.Read(entry, types) is { } e)
+                {
+                    _jobId = e.JobId;
+                    Observe(e);
+                }
+            }
+
+            _committed = _taken = _entries.Count;
+            WakeReaders();
+        }
+    }
+
+    /// <summary>The entry <paramref name="pipelineEvent"/> makes at <paramref name="seq"/>: <c>{"type","jobId","seq","at",…}</c>.</summary>
+    public static JobLogEntry Entry(PipelineEvent pipelineEvent, long seq)
+    {
+        var node = (JsonObject)JsonSerializer.SerializeToNode(pipelineEvent, pipelineEvent.GetType(), LoggedEvents.Json)!;
+        var json = new JsonObject { ["type"] = pipelineEvent.Type, ["jobId"] = pipelineEvent.JobId, ["seq"] = seq, ["at"] = pipelineEvent.At };
+        foreach (var (key, value) in node.ToList())
+        {
+            if (!json.ContainsKey(key))
+            {
+                node.Remove(key);
+                json[key] = value;
+            }
+        }
+
+        return new JobLogEntry(seq, pipelineEvent.Type, json.ToJsonString(LoggedEvents.Json));
     }
 
     void IStoredJobLog.TakeUnwritten(List<JobLogEntry> into)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Pipeline.Host;
 using Pipeline.Tests.Support;
 
@@ -21,7 +22,7 @@ public sealed class ClusterHealthTests
     }
 
     [SkippableFact]
-    public async Task Ready_RedisUpThenGone_ClusterUpThenDownAndStillServing()
+    public async Task Ready_RedisUpThenGone_DegradedStillServingAndNewJobsRefusedWithRetryAfter()
     {
         Requires.Redis();
         await using var redis = await RedisServer.StartAsync();
@@ -33,9 +34,13 @@ public sealed class ClusterHealthTests
         HealthStatus? down = null;
         await Signals.UntilAsync(async () => (down = await http.GetFromJsonAsync<HealthStatus>("/health/ready"))!.Redis == "down");
         using var throttle = await http.GetAsync(new Uri("/v1/throttle", UriKind.Relative));
+        using var job = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "deep house" });
 
         Assert.Equal(new HealthStatus("ready", null, "cluster", "up"), up);
         Assert.Equal(new HealthStatus("ready", null, "cluster", "down"), down); // degraded: each limit kept to this host's share
         Assert.Equal(HttpStatusCode.OK, throttle.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, job.StatusCode); // a job is kept in Redis: none is taken meanwhile
+        Assert.NotNull(job.Headers.RetryAfter);
+        Assert.Equal("Storage unavailable", (await job.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
     }
 }

@@ -10,12 +10,12 @@ public sealed class JobServiceTests
     private static readonly JobRequest House = new("house", TrackCount: 3);
 
     [Fact]
-    public async Task TryStart_Accepted_JobAcceptedIsTheLogsFirstEntryAndOnlyItsClientFindsIt()
+    public async Task TryStartAsync_Accepted_JobAcceptedIsTheLogsFirstEntryAndOnlyItsClientFindsIt()
     {
         using var host = new HostServer();
         var jobs = host.Services.GetRequiredService<JobService>();
 
-        var admitted = jobs.TryStart(House, "alice");
+        var admitted = await jobs.TryStartAsync(House, "alice");
 
         var job = Assert.IsType<HostedJob>(admitted.Job);
         await foreach (var first in job.Log.ReadAsync(0, CancellationToken.None))
@@ -32,7 +32,7 @@ public sealed class JobServiceTests
     }
 
     [Fact]
-    public async Task TryStart_RunningAndQueuedAtTheirBounds_RefusedBusyWithARetryAfter()
+    public async Task TryStartAsync_RunningAndQueuedAtTheirBounds_RefusedBusyWithARetryAfter()
     {
         using var host = new HostServer(new Dictionary<string, string?>
         {
@@ -42,18 +42,18 @@ public sealed class JobServiceTests
         });
         var jobs = host.Services.GetRequiredService<JobService>();
 
-        var first = jobs.TryStart(House, "alice");
-        var refused = jobs.TryStart(House, "alice");
+        var first = await jobs.TryStartAsync(House, "alice");
+        var refused = await jobs.TryStartAsync(House, "alice");
 
         Assert.NotNull(first.Job);
         Assert.Equal(("busy", null), (refused.Refused, refused.Job));
         Assert.True(refused.RetryAfter > TimeSpan.Zero);
-        Assert.True(jobs.Cancel(first.Job!));
+        Assert.True(await jobs.CancelAsync(first.Job!));
         await first.Job!.Run.Within();
     }
 
     [Fact]
-    public async Task TryStart_AClientAtItsOwnBound_RefusedWhileAnotherClientStartsAndItsSlotComesBackWhenAJobEnds()
+    public async Task TryStartAsync_AClientAtItsOwnBound_RefusedWhileAnotherClientStartsAndItsSlotComesBackWhenAJobEnds()
     {
         using var host = new HostServer(new Dictionary<string, string?>
         {
@@ -65,16 +65,16 @@ public sealed class JobServiceTests
         });
         var jobs = host.Services.GetRequiredService<JobService>();
 
-        var first = jobs.TryStart(House, "alice");
-        var refused = jobs.TryStart(House, "alice");
-        var bobs = jobs.TryStart(House, "bob");
+        var first = await jobs.TryStartAsync(House, "alice");
+        var refused = await jobs.TryStartAsync(House, "alice");
+        var bobs = await jobs.TryStartAsync(House, "bob");
 
         Assert.NotNull(first.Job);
         Assert.Equal(("client_jobs", null), (refused.Refused, refused.Job));
         Assert.NotNull(bobs.Job);
-        Assert.True(jobs.Cancel(first.Job!));
+        Assert.True(await jobs.CancelAsync(first.Job!));
         await first.Job!.Run.Within();
-        Assert.NotNull(jobs.TryStart(House, "alice").Job);
+        Assert.NotNull((await jobs.TryStartAsync(House, "alice")).Job);
     }
 
     [Fact]
@@ -87,6 +87,6 @@ public sealed class JobServiceTests
 
         Assert.True(jobs.IsStopping);
         Assert.Equal("stopping", jobs.NotReady);
-        Assert.Equal("stopping", jobs.TryStart(House, "alice").Refused);
+        Assert.Equal("stopping", (await jobs.TryStartAsync(House, "alice")).Refused);
     }
 }
