@@ -38,6 +38,7 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
     private long _started; // rounds the writer has begun
+    private int _disposed;
     private volatile string? _fault;
 
     public ClusterJobStore(RedisJobs jobs, RedisCluster cluster, IOptions<StorageOptions> options, TimeProvider time, HostMetrics metrics, ILogger<ClusterJobStore> logger)
@@ -131,6 +132,11 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _wake.Writer.TryWrite(true);
         await FlushAsync().WaitAsync(TimeSpan.FromSeconds(5), _time).ContinueWith(_ => { }, TaskScheduler.Default); // what Redis will take before the stop
         await _stop.CancelAsync();
