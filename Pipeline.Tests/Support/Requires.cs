@@ -18,6 +18,10 @@ internal static class Requires
     public static void Redis() =>
         Need(File.Exists(RedisServer.Executable), $"{RedisServer.Executable} is not installed (apt-get install redis-server)", "PIPELINE_REQUIRE_REDIS");
 
+    /// <summary>Debian's nginx, for the tests behind the load balancer.</summary>
+    public static void Nginx() =>
+        Need(File.Exists(NginxServer.Executable), $"{NginxServer.Executable} is not installed (apt-get install nginx)", "PIPELINE_REQUIRE_NGINX");
+
     private static void Need(bool present, string missing, string requiredBy)
     {
         Assert.True(present || Environment.GetEnvironmentVariable(requiredBy) is null, $"{missing}, and {requiredBy} requires it here");
