@@ -26,8 +26,17 @@ public sealed class ClusterOptions
     [Range(1, 1000)]
     public int ExpectedHosts { get; set; } = 1;
 
-    /// <summary>How long a host's claim on a lane slot, or its say on a rate's limit, outlives its last renewal: a host killed with kill -9 gives them back within it. Default 5 s.</summary>
+    /// <summary>
+    /// How long a host's claim on a lane slot or on a job, or its say on a rate's limit, outlives its last renewal: a host
+    /// killed with kill -9 gives them back within it, and its jobs go on on another host. Default 5 s.
+    /// </summary>
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the jobs a host runs wait for Redis to answer again, their events kept in memory (up to
+    /// <c>Pipeline:Streaming:LagBound</c> each), before they end failed (<c>storage_unavailable</c>). Default 60 s.
+    /// </summary>
+    public TimeSpan OutageTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>True when <see cref="Redis"/> is set.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);

@@ -32,5 +32,10 @@ internal sealed class ClusterOptionsValidator() : SectionOptionsValidator<Cluste
         {
             builder.AddError($"{section}:LeaseTime = {options.LeaseTime} must be between 00:00:01 and 00:05:00.");
         }
+
+        if (options.OutageTimeout < TimeSpan.FromSeconds(1) || options.OutageTimeout > TimeSpan.FromHours(1))
+        {
+            builder.AddError($"{section}:OutageTimeout = {options.OutageTimeout} must be between 00:00:01 and 01:00:00.");
+        }
     }
 }

@@ -74,6 +74,18 @@ internal sealed partial class RedisCluster : IDisposable
         }
     }
 
+    /// <summary>How long Redis has not answered, or null while it does.</summary>
+    public TimeSpan? DownFor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _downSince < 0 ? null : _time.GetElapsedTime(_downSince);
+            }
+        }
+    }
+
     /// <summary>The database.</summary>
     public IDatabase Database => _connection.GetDatabase();
 

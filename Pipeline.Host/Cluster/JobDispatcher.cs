@@ -33,6 +33,7 @@ internal sealed partial class JobDispatcher(
     private Task _claiming = Task.CompletedTask;
     private ITimer? _refresh;
     private JobService _service = null!;
+    private bool _outageEnded; // this outage's jobs ended already
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,7 +43,7 @@ internal sealed partial class JobDispatcher(
             _service = services.GetRequiredService<JobService>();
             store.Fenced += _service.Lose;
             _service.RoomFreed += Wake;
-            connection.Restored += Wake;
+            connection.Restored += Restored;
             _claiming = Task.Run(ClaimAsync);
         });
         return Task.CompletedTask;
@@ -64,6 +65,13 @@ internal sealed partial class JobDispatcher(
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
+
+    // Redis is back: this host's claims renewed first (those still its own stay here), then the idle ones claimed.
+    private void Restored()
+    {
+        _ = RefreshAsync();
+        Wake();
+    }
 
     private async Task ClaimAsync()
     {
@@ -185,6 +193,13 @@ internal sealed partial class JobDispatcher(
 
         try
         {
+            if (connection.DownFor is { } down)
+            {
+                EndIfOutageLasts(down);
+                return;
+            }
+
+            _outageEnded = false;
             var (lost, cancel) = await jobs.RefreshAsync([.. store.Claims]);
             foreach (var id in lost)
             {
@@ -214,6 +229,18 @@ internal sealed partial class JobDispatcher(
         finally
         {
             _refreshing.Release();
+        }
+    }
+
+    // Redis away past the outage timeout: the jobs running here end failed, their ends written when it is back (a job
+    // another host claimed meanwhile goes on there, and this host's end of it is refused).
+    private void EndIfOutageLasts(TimeSpan down)
+    {
+        if (down > options.Value.OutageTimeout && !_outageEnded)
+        {
+            _outageEnded = true;
+            LogOutage(logger, down.TotalSeconds);
+            _service.FailRunning("storage_unavailable");
         }
     }
 
@@ -251,6 +278,9 @@ internal sealed partial class JobDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming jobs from the cluster failed")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Redis has not answered for {Seconds:0} s, past Pipeline:Cluster:OutageTimeout: the jobs running here end failed (storage_unavailable)")]
+    private static partial void LogOutage(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: job {JobId} handed back to the cluster, to go on on another host")]
     private static partial void LogHandedOff(ILogger logger, string jobId);

@@ -262,6 +262,15 @@ internal sealed partial class JobService(
         return cluster is not null && job.Log.Ended is null && await cluster.CancelAsync(job.Id) == true;
     }
 
+    /// <summary>Ends every job running here failed, for <paramref name="reason"/> (in a cluster, Redis away past its outage timeout).</summary>
+    public void FailRunning(string reason)
+    {
+        foreach (var context in _jobs.Values.Select(j => j.Context).OfType<JobContext>().Where(c => !c.IsStopped))
+        {
+            registry.End(context, JobOutcome.Failed, reason);
+        }
+    }
+
     /// <summary>Cancels a job this host runs, asked from another host.</summary>
     public void CancelOwned(string id)
     {
@@ -384,7 +393,14 @@ internal sealed partial class JobService(
             await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None)); // they stop at their next step
         }
 
-        await store.FlushAsync(CancellationToken.None);
+        try
+        {
+            await store.FlushAsync(CancellationToken.None).WaitAsync(KeepTimeout, time, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            LogUnflushed(logger, store.Fault, KeepTimeout); // what is not written is lost with the process; a job resumes from what is
+        }
     }
 
     public void Dispose() => _running.Dispose();
@@ -536,6 +552,9 @@ internal sealed partial class JobService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: {Jobs} jobs running, draining for up to {DrainTimeout}")]
     private static partial void LogDraining(ILogger logger, int jobs, TimeSpan drainTimeout);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stopping: the job store could not write what was left ({Reason}) within {Timeout}; the host stops without it")]
+    private static partial void LogUnflushed(ILogger logger, string? reason, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping: {Jobs} jobs did not finish in time and will resume at the next start")]
     private static partial void LogSealed(ILogger logger, int jobs);
