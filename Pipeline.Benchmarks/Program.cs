@@ -42,6 +42,9 @@ switch (mode)
     case "cluster-cache":
         await CacheHits.RunAsync(output);
         break;
+    case "cluster-jobs":
+        await ClusterFailover.RunAsync(kills: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10, output);
+        break;
     case "limiter-worker":
         await ClusterLimiters.WorkerAsync([.. args.Skip(1)]);
         break;
@@ -64,7 +67,7 @@ switch (mode)
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters, cluster-cache");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters, cluster-cache, cluster-jobs");
         return 2;
 }
 

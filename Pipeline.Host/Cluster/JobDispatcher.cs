@@ -10,8 +10,8 @@ namespace Pipeline.Host.Cluster;
 
 /// <summary>
 /// This host's part in the cluster's work queue. It claims jobs while it has room (<see cref="RedisJobs.ClaimAsync"/>):
-/// when one is announced, when a job of its own ends, when Redis is back, and every half lease time for the jobs of a
-/// host that died. Every third of the lease time it renews its claims; a claim another host took stops the job here,
+/// when one is announced, when a job of its own ends, when Redis is back, and every quarter of the lease time for the
+/// jobs of a host that died (taken within 1.25 lease times of its last renewal). Every third of the lease time it renews its claims; a claim another host took stops the job here,
 /// and a job a host was asked to cancel is cancelled. It hears cancellations and readers leaving on the cluster's
 /// channel. At a stop, the jobs the drain left unfinished are handed back for another host to take at once.
 /// </summary>
@@ -82,7 +82,7 @@ internal sealed partial class JobDispatcher(
         while (!token.IsCancellationRequested)
         {
             await ClaimOnceAsync();
-            if (!await WaitAsync(lease / 2, token)) // a dead host's jobs go idle without a word: looked for each half lease
+            if (!await WaitAsync(lease / 4, token)) // a dead host's jobs go idle without a word: looked for each quarter lease
             {
                 return;
             }

@@ -70,9 +70,9 @@ internal sealed partial class ChildHost : IAsyncDisposable
     /// <summary>
     /// Starts the host as shipped (benchmarks): the repository's <c>config/pipeline.json</c>, a fresh data folder deleted
     /// at dispose, Warning logs, and <paramref name="settings"/> over them; <paramref name="command"/> is what
-    /// <c>dotnet</c> runs instead of the host, for a baseline that answers <c>/health/ready</c> too.
+    /// <c>dotnet</c> runs instead of the host, for a baseline that answers <c>/health/ready</c> too; <paramref name="port"/>, when given, is where it listens (a host started again where it was).
     /// </summary>
-    public static Task<ChildHost> StartShippedAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? command = null)
+    public static Task<ChildHost> StartShippedAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? command = null, int? port = null)
     {
         var data = Directory.CreateTempSubdirectory("pipeline-host-").FullName;
         var environment = new Dictionary<string, string>
@@ -81,7 +81,7 @@ internal sealed partial class ChildHost : IAsyncDisposable
             ["Pipeline:Storage:Directory"] = data,
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
-        return LaunchAsync(Over(environment, settings), command, data);
+        return LaunchAsync(Over(environment, settings), command, data, port);
     }
 
     /// <summary>The sum of a counter (or gauge) over all its series in <c>/metrics</c>, optionally only series whose labels contain <paramref name="having"/>.</summary>
@@ -161,9 +161,9 @@ internal sealed partial class ChildHost : IAsyncDisposable
         return defaults;
     }
 
-    private static async Task<ChildHost> LaunchAsync(Dictionary<string, string> settings, IReadOnlyList<string>? command, string? ownedData)
+    private static async Task<ChildHost> LaunchAsync(Dictionary<string, string> settings, IReadOnlyList<string>? command, string? ownedData, int? port = null)
     {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var address = new Uri($"http://127.0.0.1:{port ?? FreePort.Next()}");
         var start = new ProcessStartInfo("dotnet", command ?? [Path.Combine(AppContext.BaseDirectory, "Pipeline.Host.dll")])
         {
             WorkingDirectory = AppContext.BaseDirectory,

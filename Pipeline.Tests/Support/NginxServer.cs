@@ -8,7 +8,7 @@ namespace Pipeline.Tests.Support;
 /// <summary>
 /// Debian's nginx running the shipped <c>config/nginx.conf</c> on 127.0.0.1, its three hosts' ports and its own listen
 /// port swapped for the test's (free ports), each answer naming the host that served it (<c>X-Upstream</c>); in a
-/// temporary prefix, stopped by its PID on dispose.
+/// temporary prefix, stopped by its PID on dispose. Shared by the tests and the benchmarks.
 /// </summary>
 internal sealed partial class NginxServer : IAsyncDisposable
 {
@@ -17,9 +17,9 @@ internal sealed partial class NginxServer : IAsyncDisposable
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
-    private readonly TempDirectory _prefix;
+    private readonly string _prefix;
 
-    private NginxServer(Process process, TempDirectory prefix, int port)
+    private NginxServer(Process process, string prefix, int port)
     {
         (_process, _prefix) = (process, prefix);
         Address = new Uri($"http://127.0.0.1:{port}");
@@ -31,19 +31,23 @@ internal sealed partial class NginxServer : IAsyncDisposable
 
     public static async Task<NginxServer> StartAsync(IReadOnlyList<int> hostPorts)
     {
-        var prefix = new TempDirectory();
-        Directory.CreateDirectory(Path.Combine(prefix.Path, "tmp"));
+        var prefix = Directory.CreateTempSubdirectory("pipeline-nginx-").FullName;
+        Directory.CreateDirectory(Path.Combine(prefix, "tmp"));
         var port = FreePort.Next();
         var shipped = await File.ReadAllTextAsync(Repository.File("config", "nginx.conf"));
         var hosts = 0;
         var config = HostLine().Replace(shipped, m => $"server 127.0.0.1:{hostPorts[hosts++].ToString(CultureInfo.InvariantCulture)}{m.Groups[1].Value}");
-        Assert.Equal(hostPorts.Count, hosts);
+        if (hosts != hostPorts.Count)
+        {
+            throw new InvalidOperationException($"config/nginx.conf names {hosts} hosts; {hostPorts.Count} were given.");
+        }
+
         config = config.Replace("listen 127.0.0.1:8080;", $"listen 127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)};", StringComparison.Ordinal)
             .Replace("        location / {\n", "        location / {\n            add_header X-Upstream $upstream_addr always;\n", StringComparison.Ordinal);
-        var path = Path.Combine(prefix.Path, "nginx.conf");
+        var path = Path.Combine(prefix, "nginx.conf");
         await File.WriteAllTextAsync(path, config);
 
-        var start = new ProcessStartInfo(Executable, ["-p", prefix.Path, "-c", path])
+        var start = new ProcessStartInfo(Executable, ["-p", prefix, "-c", path])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
@@ -53,30 +57,33 @@ internal sealed partial class NginxServer : IAsyncDisposable
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         var server = new NginxServer(process, prefix, port);
-        try
+        var deadline = DateTime.UtcNow + Guard;
+        while (!await ListensAsync(port))
         {
-            await Signals.UntilAsync(async () =>
+            if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                Assert.False(process.HasExited, "nginx exited before it listened");
-                using var probe = new TcpClient();
-                try
-                {
-                    await probe.ConnectAsync("127.0.0.1", port);
-                    return true;
-                }
-                catch (SocketException)
-                {
-                    return false;
-                }
-            });
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"nginx did not listen on {port} (exited: {process.HasExited}).");
+            }
+
+            await Task.Yield();
         }
 
         return server;
+    }
+
+    private static async Task<bool> ListensAsync(int port)
+    {
+        using var probe = new TcpClient();
+        try
+        {
+            await probe.ConnectAsync("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -88,7 +95,7 @@ internal sealed partial class NginxServer : IAsyncDisposable
         }
 
         _process.Dispose();
-        _prefix.Dispose();
+        Directory.Delete(_prefix, recursive: true);
     }
 
     [GeneratedRegex(@"server 127\.0\.0\.1:508\d( [^;]*;)")]
