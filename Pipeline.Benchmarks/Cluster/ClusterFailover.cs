@@ -86,14 +86,20 @@ internal static class ClusterFailover
         resumed.EnsureSuccessStatusCode();
         long? firstAfter = null;
         var terminals = 0;
-        await using (var body = await resumed.Content.ReadAsStreamAsync())
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
         {
-            await foreach (var item in SseParser.Create(body).EnumerateAsync())
+            await using var body = await resumed.Content.ReadAsStreamAsync();
+            await foreach (var item in SseParser.Create(body).EnumerateAsync().WithCancellation(bounded.Token))
             {
                 firstAfter ??= Stopwatch.GetTimestamp();
                 seen.Add(item.EventId!);
                 terminals += item.EventType is "job.completed" or "job.failed" or "job.cancelled" or "job.timeout" ? 1 : 0;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"job {id}: the resumed stream did not end within 90 s ({seen.Count} events, the last {seen[^1]})");
         }
 
         await cluster.RestartAsync(serving);

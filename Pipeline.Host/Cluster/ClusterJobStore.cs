@@ -31,7 +31,8 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
     private readonly ConcurrentDictionary<string, ClaimedJob> _claims = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<IStoredJobLog, byte> _pending = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, JobRecord> _records = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Unwritten> _unwritten = new(StringComparer.Ordinal); // the writer's alone
+    private readonly Dictionary<IStoredJobLog, Unwritten> _unwritten = new(ReferenceEqualityComparer.Instance); // the writer's alone
+    private readonly ConcurrentDictionary<string, byte> _ended = new(StringComparer.Ordinal); // jobs whose terminal event Redis has
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _flushLock = new();
     private readonly List<(long Round, TaskCompletionSource Done)> _flushes = [];
@@ -55,17 +56,26 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
     /// <summary>Why this host cannot keep jobs now (Redis does not answer, or refuses its writes), or null while it can.</summary>
     public string? Fault => _fault ?? (_cluster.IsConnected ? null : "Redis does not answer");
 
-    /// <summary>The claims of the jobs this host runs.</summary>
-    public ICollection<ClaimedJob> Claims => _claims.Values;
+    /// <summary>The claims of the jobs this host runs, to be renewed; a job whose end is written needs its claim no more.</summary>
+    public IReadOnlyList<ClaimedJob> Claims => [.. _claims.Values.Where(c => !_ended.ContainsKey(c.JobId))];
 
     /// <summary>The job's claim, while this host holds it.</summary>
     public bool TryGetClaim(string id, out ClaimedJob claim) => _claims.TryGetValue(id, out claim!);
 
     /// <summary>From now on this host writes the job under <paramref name="claim"/>'s fence.</summary>
-    public void Own(ClaimedJob claim) => _claims[claim.JobId] = claim;
+    public void Own(ClaimedJob claim)
+    {
+        _ended.TryRemove(claim.JobId, out _);
+        _claims[claim.JobId] = claim;
+    }
 
-    /// <summary>This host writes no more of the job (it lost its claim, handed it back, or the job ended and is written).</summary>
-    public void Release(string id) => _claims.TryRemove(id, out _);
+    /// <summary>This host writes no more of the job (it lost its claim, or handed it back).</summary>
+    public void Release(string id)
+    {
+        _claims.TryRemove(id, out _);
+        _ended.TryRemove(id, out _);
+        _records.TryRemove(id, out _);
+    }
 
     /// <inheritdoc/>
     public void Save(JobRecord record)
@@ -198,9 +208,9 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
         foreach (var log in _pending.Keys)
         {
             _pending.TryRemove(log, out _); // before the take: an event appended after it marks the log again
-            if (!_unwritten.TryGetValue(log.JobId, out var run))
+            if (!_unwritten.TryGetValue(log, out var run))
             {
-                _unwritten[log.JobId] = run = new Unwritten(log);
+                _unwritten[log] = run = new Unwritten(log); // by log: a job lost and claimed again here has a new one
             }
 
             log.TakeUnwritten(run.Entries);
@@ -222,6 +232,11 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
                 else
                 {
                     events += run.Entries.Count;
+                    if (run.Entries.Any(e => JobEventTypes.All.IsTerminal(e.Type)))
+                    {
+                        _ended[run.Log.JobId] = 0; // the claim is done with once its ending record follows
+                    }
+
                     run.Log.Committed(last);
                 }
 
@@ -249,10 +264,11 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
             _metrics.Stored(events, _time.GetElapsedTime(started));
         }
 
-        // Records after their runs: a job's ending record never lands before its terminal event.
+        // Records after their runs: a job's ending record waits for its terminal event, written in this round or a later one.
+        var waiting = _unwritten.Keys.Select(l => l.JobId).ToHashSet(StringComparer.Ordinal);
         foreach (var (id, record) in _records.ToList())
         {
-            if (_unwritten.ContainsKey(id) || !_records.TryRemove(new KeyValuePair<string, JobRecord>(id, record)))
+            if (waiting.Contains(id) || (record.Ended && !_ended.ContainsKey(id)) || !_records.TryRemove(new KeyValuePair<string, JobRecord>(id, record)))
             {
                 continue; // its events wait still, or a newer record replaced it: written next round
             }
@@ -270,7 +286,7 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
                 }
                 else if (record.Ended)
                 {
-                    _claims.TryRemove(id, out _); // its end is written: nothing more of it to write
+                    Release(id); // its end is written: nothing more of it to write
                 }
             }
             catch (Exception e) when (RedisCluster.Unreachable(e))
@@ -297,6 +313,8 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
 
     private void Refused(string id)
     {
+        _records.TryRemove(id, out _);
+        _ended.TryRemove(id, out _);
         if (_claims.TryRemove(id, out _))
         {
             LogFenced(_logger, id);

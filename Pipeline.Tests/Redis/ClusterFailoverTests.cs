@@ -108,12 +108,17 @@ public sealed class ClusterFailoverTests : IAsyncLifetime, IDisposable
         using var resumed = await http.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead);
         resumed.EnsureSuccessStatusCode();
         using var bounded = new CancellationTokenSource(Signals.Guard);
-        await using (var body = await resumed.Content.ReadAsStreamAsync())
+        try
         {
+            await using var body = await resumed.Content.ReadAsStreamAsync();
             await foreach (var item in SseParser.Create(body).EnumerateAsync().WithCancellation(bounded.Token))
             {
                 received.Add(item);
             }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The resumed stream did not end within the guard; {received.Count} events, the last {received[^1].EventId}.\n{await DiagnoseAsync(id)}");
         }
 
         Assert.Equal(Enumerable.Range(1, received.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)), received.Select(e => e.EventId)); // each once, no gap
@@ -141,6 +146,16 @@ public sealed class ClusterFailoverTests : IAsyncLifetime, IDisposable
         }
 
         _nginx = await NginxServer.StartAsync([.. _hosts.Select(h => h.Address.Port)]);
+    }
+
+    // What the hosts and Redis say of the job, for a failure's message.
+    private async Task<string> DiagnoseAsync(string id)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.ConnectionString);
+        var job = await redis.GetDatabase().HashGetAllAsync($"{{pipeline:jobs}}:job:{id}");
+        var log = await redis.GetDatabase().StreamLengthAsync($"{{pipeline:jobs}}:log:{id}");
+        var lines = _hosts.SelectMany(h => h.Output.Split('\n').Where(l => l.Contains("\"@l\"", StringComparison.Ordinal) || l.Contains("Claimed", StringComparison.Ordinal)).Select(l => $"[{h.ProcessId}] {l}"));
+        return $"job: {string.Join(", ", job.Where(e => e.Name != "record").Select(e => $"{e.Name}={e.Value}"))}; log length {log}\n{string.Join("\n", lines)}";
     }
 
     // The host whose claim holds the job, by the process id in its name.

@@ -84,6 +84,30 @@ public sealed class ClusterJobStoreTests : IAsyncLifetime
         Assert.Equal(claim.Fence + 1, taken!.Fence);
     }
 
+    [SkippableFact]
+    public async Task Save_AnEndingRecordBeforeTheTerminalEvent_TheTerminalIsStillWrittenAndTheClaimKeptUntilThen()
+    {
+        var (jobs, store) = await HostAsync("owner");
+        var claim = await AcceptAndClaimAsync(jobs, "job");
+        store.Own(claim);
+        var log = Restored(store, "job");
+
+        store.Save(new JobRecord { Id = "job", Prompt = "house", Ended = true, CallsUsed = 3 }); // its writer's round can come before the terminal event's
+        await store.FlushAsync().Within();
+        var heldMeanwhile = store.TryGetClaim("job", out _);
+        log.Publish(new Pipeline.Events.JobEnded("job", DateTimeOffset.UnixEpoch, Pipeline.Jobs.JobOutcome.Completed, null));
+        await store.FlushAsync().Within();
+        await store.FlushAsync().Within(); // the record's round follows the terminal event's
+        var stored = await store.FindAsync("job");
+
+        Assert.True(heldMeanwhile);
+        Assert.Equal(["job.accepted", "job.completed"], stored!.Events.Select(e => e.Type));
+        Assert.True(stored.Record.Ended);
+        Assert.Equal(3, stored.Record.CallsUsed);
+        Assert.False(store.TryGetClaim("job", out _)); // released once both are written
+        Assert.Empty(store.Claims);
+    }
+
     private static JobLog Restored(ClusterJobStore store, string id)
     {
         var accepted = JobLog.Entry(new JobAccepted(id, DateTimeOffset.UnixEpoch, "house", 5), 1);
