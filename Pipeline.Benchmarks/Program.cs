@@ -45,6 +45,9 @@ switch (mode)
     case "cluster-jobs":
         await ClusterFailover.RunAsync(kills: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10, output);
         break;
+    case "cluster-load":
+        await ClusterLoad.RunAsync(output);
+        break;
     case "limiter-worker":
         await ClusterLimiters.WorkerAsync([.. args.Skip(1)]);
         break;
@@ -67,7 +70,7 @@ switch (mode)
         await SseScale.ClientAsync(new Uri(args[1]), args[2].Split(','));
         break;
     default:
-        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters, cluster-cache, cluster-jobs");
+        Console.Error.WriteLine("Modes: quick, overhead, throttle, reference-job, fairness, jobs-per-second, overload, sse, sse-active, sequencer, cluster-throttle, cluster-limiters, cluster-cache, cluster-jobs, cluster-load");
         return 2;
 }
 

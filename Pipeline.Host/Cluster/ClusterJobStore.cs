@@ -53,6 +53,9 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
     /// <summary>Raised with a job's id when Redis refused a write of it: another host holds its claim now.</summary>
     public event Action<string>? Fenced;
 
+    /// <summary>Raised with a job's id and the entries Redis has just taken of it, in order.</summary>
+    public event Action<string, IReadOnlyList<JobLogEntry>>? Committed;
+
     /// <summary>Why this host cannot keep jobs now (Redis does not answer, or refuses its writes), or null while it can.</summary>
     public string? Fault => _fault ?? (_cluster.IsConnected ? null : "Redis does not answer");
 
@@ -238,6 +241,7 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
                     }
 
                     run.Log.Committed(last);
+                    Committed?.Invoke(run.Log.JobId, [.. run.Entries]);
                 }
 
                 run.Entries.Clear();

@@ -23,6 +23,7 @@ internal sealed partial class JobDispatcher(
     RedisCluster connection,
     IOptions<ClusterOptions> options,
     IOptions<AdmissionOptions> admission,
+    ClusterMetrics metrics,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<JobDispatcher> logger) : IHostedService, IDisposable
@@ -41,7 +42,7 @@ internal sealed partial class JobDispatcher(
         lifetime.ApplicationStarted.Register(() =>
         {
             _service = services.GetRequiredService<JobService>();
-            store.Fenced += _service.Lose;
+            store.Fenced += Lose;
             _service.RoomFreed += Wake;
             connection.Restored += Restored;
             _claiming = Task.Run(ClaimAsync);
@@ -65,6 +66,14 @@ internal sealed partial class JobDispatcher(
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
+
+    private void Lose(string id)
+    {
+        if (_service.Lose(id))
+        {
+            metrics.Lost();
+        }
+    }
 
     // Redis is back: this host's claims renewed first (those still its own stay here), then the idle ones claimed.
     private void Restored()
@@ -170,6 +179,7 @@ internal sealed partial class JobDispatcher(
                 }
 
                 store.Own(claim);
+                metrics.Claimed(takeover: claim.Fence > 1);
                 LogClaimed(logger, claim.JobId, stored.Events.Count, claim.Fence);
                 _service.Own(stored, claim.CancelAsked);
             }
@@ -204,7 +214,7 @@ internal sealed partial class JobDispatcher(
             foreach (var id in lost)
             {
                 store.Release(id);
-                _service.Lose(id);
+                Lose(id);
             }
 
             foreach (var id in cancel)

@@ -9,7 +9,8 @@ namespace Pipeline.Host.Cluster;
 /// <summary>
 /// A job another host runs, followed here for this host's readers: its log (<see cref="HostedJob.Log"/>, with no store)
 /// takes every entry Redis has, then each one appended, woken by the job's channel and read by range, so delivery
-/// waits on no period. While it has readers this host is among the job's readers in Redis (the owner cancels an
+/// waits on no period; when this host runs the job, its entries are given to the mirror as Redis takes them
+/// (<see cref="ClusterJobs"/>), and the channel's message finds them held. While it has readers this host is among the job's readers in Redis (the owner cancels an
 /// abandoned job only when no host has one left); when the last leaves and none comes back within the linger time, the
 /// mirror stops following and is dropped.
 /// </summary>
@@ -65,6 +66,7 @@ internal sealed partial class JobMirror : IDisposable
 
     public void Dispose()
     {
+        Job.Log.Seal(); // a reader still on it ends, to reconnect with its last id to a mirror that follows
         _cluster.Restored -= Wake;
         lock (_lock)
         {
@@ -116,7 +118,13 @@ internal sealed partial class JobMirror : IDisposable
     {
         var token = _stop.Token;
         var channel = _jobs.LogChannel(Job.Id);
-        Action<StackExchange.Redis.RedisChannel, StackExchange.Redis.RedisValue> appended = (_, _) => Wake();
+        Action<StackExchange.Redis.RedisChannel, StackExchange.Redis.RedisValue> appended = (_, last) =>
+        {
+            if (!last.TryParse(out long seq) || seq > Job.Log.LastSequence)
+            {
+                Wake(); // an append this mirror does not hold yet (one made on this host it was given already)
+            }
+        };
         try
         {
             await Quietly(_cluster.Subscriber.SubscribeAsync(channel, appended)); // before the first read: no append falls between

@@ -303,19 +303,21 @@ internal sealed partial class JobService(
 
     /// <summary>
     /// Stops running a job whose claim another host took over (this host was paused or cut off past its lease): it logs
-    /// nothing more, not even an end, and its readers here end, to resume from the log the new owner goes on with.
+    /// nothing more, not even an end, and its readers here end, to resume from the log the new owner goes on with. False
+    /// when it was not running here.
     /// </summary>
-    public void Lose(string id)
+    public bool Lose(string id)
     {
         if (!_jobs.TryGetValue(id, out var job) || job.Context is not { } context || job.Log.Ended is not null)
         {
-            return;
+            return false;
         }
 
         job.Log.Seal();
         registry.End(context, JobOutcome.Cancelled, "claim_lost");
         _jobs.TryRemove(new KeyValuePair<string, HostedJob>(id, job));
         LogLost(logger, id);
+        return true;
     }
 
     // The last reader left and none came back within the grace period. In a cluster, a reader on another host keeps the
