@@ -36,12 +36,14 @@ dotnet Pipeline.Sandbox/bin/Debug/net10.0/Pipeline.Sandbox.dll --contentRoot "$r
   >"$data/sandbox.log" 2>&1 &
 pids+=($!)
 
+host_pids=()
 for port in "${hosts[@]}"; do
   Pipeline__Cluster__Redis="127.0.0.1:$redis_port" Pipeline__Cluster__ExpectedHosts=${#hosts[@]} \
   Pipeline__Upstreams__SandboxUrl=http://127.0.0.1:5090/ Pipeline__Storage__Directory="$data/host-$port" \
     dotnet Pipeline.Host/bin/Debug/net10.0/Pipeline.Host.dll --contentRoot "$root/Pipeline.Host" --urls "http://127.0.0.1:$port" \
     >"$data/host-$port.log" 2>&1 &
   pids+=($!)
+  host_pids+=("$port=pid $!")
 done
 
 nginx -p "$data/nginx" -c "$root/config/nginx.conf" 2>"$data/nginx.log" &
@@ -56,5 +58,5 @@ done
 
 echo "Cluster up: http://127.0.0.1:8080 (hosts ${hosts[*]}, Redis 127.0.0.1:$redis_port, sandbox 127.0.0.1:5090)"
 echo "Logs in $data. Ctrl-C stops everything."
-echo "Kill a host (kill -9) to watch its jobs go on on another; restart it with the same command to rejoin."
+echo "Hosts: ${host_pids[*]}. Kill one (kill -9 <pid>) to watch its jobs go on on the others."
 wait || true # until Ctrl-C: a host that dies leaves the others running

@@ -15,23 +15,8 @@ internal static class JobsPerSecond
 
     public static async Task RunAsync(int clients, TimeSpan warmup, TimeSpan duration, bool upstreamsApart, TextWriter output)
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Pipeline:Throttle:Limit"] = "1000000",
-            ["Pipeline:Throttle:Lanes:spotify"] = "256",
-            ["Pipeline:Throttle:Lanes:deezer"] = "256",
-            ["Pipeline:Throttle:Lanes:lastfm"] = "256",
-            ["Pipeline:Throttle:Lanes:anthropic"] = "256",
-            ["Pipeline:Throttle:LaneRates:lastfm"] = "1000000",
-            ["Pipeline:Throttle:LaneRates:deezer"] = "1000000",
-            ["Pipeline:Throttle:LaneRates:spotify"] = "1000000",
-            ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00",
-            ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
-            ["Pipeline:Admission:MaxActiveJobs"] = "256",
-            ["Pipeline:Admission:JobsPerClientPerMinute"] = "1000000",
-        };
+        var settings = Unthrottled();
         var sandbox = SandboxApart.Instant();
-
         await using var upstreams = await SandboxApart.StartAsync(upstreamsApart, sandbox);
         await using var host = await ChildHost.StartShippedAsync(SandboxApart.With(settings, sandbox, upstreams));
         using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(1) };
@@ -67,6 +52,23 @@ internal static class JobsPerSecond
 
         output.WriteLine();
     }
+
+    /// <summary>The orchestration alone: no quota, lane or admission bound of the host's binds.</summary>
+    public static Dictionary<string, string> Unthrottled() => new()
+    {
+        ["Pipeline:Throttle:Limit"] = "1000000",
+        ["Pipeline:Throttle:Lanes:spotify"] = "256",
+        ["Pipeline:Throttle:Lanes:deezer"] = "256",
+        ["Pipeline:Throttle:Lanes:lastfm"] = "256",
+        ["Pipeline:Throttle:Lanes:anthropic"] = "256",
+        ["Pipeline:Throttle:LaneRates:lastfm"] = "1000000",
+        ["Pipeline:Throttle:LaneRates:deezer"] = "1000000",
+        ["Pipeline:Throttle:LaneRates:spotify"] = "1000000",
+        ["Pipeline:Throttle:LaneSpacing:lastfm"] = "00:00:00",
+        ["Pipeline:Throttle:LaneSpacing:deezer"] = "00:00:00",
+        ["Pipeline:Admission:MaxActiveJobs"] = "256",
+        ["Pipeline:Admission:JobsPerClientPerMinute"] = "1000000",
+    };
 
     // Host calls, host and client CPU, and peak RSS over one phase of the run.
     private static async Task<(double Seconds, double Calls, double Cpu, double ClientCpu, double Rss)> MeasureAsync(ChildHost host, HttpClient http, TimeSpan length)

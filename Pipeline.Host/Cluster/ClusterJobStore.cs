@@ -172,7 +172,17 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
             }
 
             var round = Interlocked.Increment(ref _started);
-            var failed = await WriteRoundAsync();
+            string? failed;
+            try
+            {
+                failed = await WriteRoundAsync();
+            }
+            catch (Exception e)
+            {
+                LogRoundFailed(_logger, e); // a fault of this host's, not Redis's: the round is tried again, nothing dropped
+                failed = e.Message;
+            }
+
             if (failed is null)
             {
                 if (_fault is { } was)
@@ -338,6 +348,9 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
             _flushes.RemoveAll(f => f.Round <= round);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The cluster's job store failed a round of writes; it is tried again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The cluster's job store cannot write to Redis: {Reason}. New jobs are refused and events wait in memory; the write is retried every {Seconds} s.")]
     private static partial void LogFailing(ILogger logger, string reason, double seconds);

@@ -79,6 +79,7 @@ internal sealed partial class JobMirror : IDisposable
 
     private void Leave()
     {
+        var ended = false;
         lock (_lock)
         {
             if (--_readers > 0)
@@ -86,10 +87,22 @@ internal sealed partial class JobMirror : IDisposable
                 return;
             }
 
-            Linger();
+            if (Job.Log.Ended is null)
+            {
+                Linger();
+            }
+            else
+            {
+                ended = true; // read to its end: a later find reads it back from Redis, nothing to keep here
+            }
         }
 
         _ = Quietly(_jobs.LeaveReadersAsync(Job.Id));
+        if (ended)
+        {
+            _gone(this);
+            Dispose();
+        }
     }
 
     // Caller holds the lock (or is the constructor).
@@ -143,6 +156,10 @@ internal sealed partial class JobMirror : IDisposable
                 {
                     LogUnreachable(_logger, Job.Id, e.Message); // read again when Redis is back (Restored), or at the next append
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFollowFailed(_logger, Job.Id, e); // read again at the next append: the readers are never left waiting on a dead loop
+                }
 
                 if (Job.Log.Ended is null)
                 {
@@ -171,6 +188,9 @@ internal sealed partial class JobMirror : IDisposable
             // Redis is away: the renewal or the next read puts it right; the connection's own log says it once.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: following its log from Redis failed; it is read again at the next append")]
+    private static partial void LogFollowFailed(ILogger logger, string jobId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId}: its log could not be read from Redis ({Reason}); read again when Redis answers")]
     private static partial void LogUnreachable(ILogger logger, string jobId, string reason);
