@@ -77,7 +77,7 @@ internal sealed class ClusterJobs : IDisposable
     /// <summary>Asks whichever host runs the job to cancel it: true, false when it has ended, null when there is no such job.</summary>
     public Task<bool?> CancelAsync(string id) => _jobs.CancelAsync(id);
 
-    /// <summary>Whether a host other than through this job service's own streams reads the job now.</summary>
+    /// <summary>Whether any host follows the job for a reader now (the streams of the host running it count apart).</summary>
     public async Task<bool> ReadElsewhereAsync(string id) => await _jobs.CountReadersAsync(id) > 0;
 
     /// <summary>Renews this host's place among the readers of every job it follows for a reader.</summary>

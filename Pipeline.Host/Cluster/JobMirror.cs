@@ -35,15 +35,12 @@ internal sealed partial class JobMirror : IDisposable
     {
         (Job, _jobs, _cluster, _time, _linger, _readerLease, _gone, _logger) = (job, jobs, cluster, time, linger, readerLease, gone, logger);
         _cluster.Restored += Wake; // a message missed while Redis was away: read what came meanwhile
-        Following = Task.Run(FollowAsync);
+        _ = Task.Run(FollowAsync);
         Linger();
     }
 
     /// <summary>The job as followed here: no context, its log filled from Redis.</summary>
     public HostedJob Job { get; }
-
-    /// <summary>The loop that follows the log; ends with the log's terminal entry, or when the mirror is dropped.</summary>
-    public Task Following { get; }
 
     /// <summary>Counts a reader here; the first one enters this host among the job's readers in Redis.</summary>
     public IDisposable Subscribe()

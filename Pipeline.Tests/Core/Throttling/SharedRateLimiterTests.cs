@@ -10,6 +10,7 @@ namespace Pipeline.Tests.Core.Throttling;
 public sealed class SharedRateLimiterTests : IDisposable
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+    private static readonly int[] DueTimes = [0, 500, 600]; // ms, of the head and the two reserved starts behind it
     private readonly FakeTimeProvider _time = new(CoreHarness.Epoch);
     private readonly Store _store = new();
     private readonly SharedRateLimiter _limiter;
@@ -45,7 +46,10 @@ public sealed class SharedRateLimiterTests : IDisposable
         Assert.All(order.Skip(1), g => Assert.True(g.At - started >= TimeSpan.FromMilliseconds(500), $"{g.Name} at {g.At - started}"));
         Assert.Equal([1, 2], _store.Requested); // the head's, then the two queued behind it in one round trip
         Assert.All(waiting, w => Assert.True(w.Wait.Result.IsAcquired));
-        Assert.Equal(3, _limiter.StartedInWindow);
+        // All three in the window, unless a grant's continuation ran so late on a loaded machine that the clock stepped on
+        // meanwhile: then at least those whose due time (0, 500, 600 ms) is still within a window of now.
+        var elapsed = _time.GetUtcNow() - started;
+        Assert.InRange(_limiter.StartedInWindow, DueTimes.Count(ms => elapsed - TimeSpan.FromMilliseconds(ms) < Window), 3);
     }
 
     [Fact]
