@@ -56,6 +56,10 @@ for port in "${hosts[@]}"; do
   done
 done
 
+for pid in "${pids[@]}"; do
+  kill -0 "$pid" 2>/dev/null || { echo "A process exited at start (a port in use?); see the logs in $data." >&2; exit 1; }
+done
+
 echo "Cluster up: http://127.0.0.1:8080 (hosts ${hosts[*]}, Redis 127.0.0.1:$redis_port, sandbox 127.0.0.1:5090)"
 echo "Logs in $data. Ctrl-C stops everything."
 echo "Hosts: ${host_pids[*]}. Kill one (kill -9 <pid>) to watch its jobs go on on the others."
