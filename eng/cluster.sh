@@ -12,7 +12,8 @@ redis_port="${REDIS_PORT:-6379}"
 pids=()
 
 stop() {
-  trap - INT TERM EXIT
+  trap '' INT TERM # a second Ctrl-C does not cut the stop short: the hosts drain their jobs and exit
+  trap - EXIT
   echo
   echo "Stopping ${#pids[@]} processes..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
