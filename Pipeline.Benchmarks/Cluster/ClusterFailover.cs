@@ -5,7 +5,6 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Pipeline.Benchmarks.Load;
 using Pipeline.Tests.Support;
-using StackExchange.Redis;
 
 namespace Pipeline.Benchmarks.Cluster;
 
@@ -51,8 +50,8 @@ internal static class ClusterFailover
     {
         using var http = cluster.Nginx.CreateClient();
         var id = await LocalCluster.StartJobAsync(http, prompt);
-        var runner = await cluster.OwnerAsync(id);
-        var (stream, serving) = await cluster.OpenServedByAsync(http, id, h => ReferenceEquals(h, runner) == owner);
+        var runner = await ClusterProbe.OwnerAsync(cluster.Redis.ConnectionString, id, cluster.Hosts);
+        var (stream, serving) = await ClusterProbe.OpenServedByAsync(http, id, cluster.Hosts, h => ReferenceEquals(h, runner) == owner);
         var seen = new List<string>();
         long lastBefore;
         using (stream)
@@ -115,7 +114,7 @@ internal static class ClusterFailover
         {
             using var http = cluster.Nginx.CreateClient();
             var id = await LocalCluster.StartJobAsync(http, Prompts[j % Prompts.Length] + $" tail {j}");
-            var runner = await cluster.OwnerAsync(id);
+            var runner = await ClusterProbe.OwnerAsync(cluster.Redis.ConnectionString, id, cluster.Hosts);
             var other = cluster.Hosts.First(h => !ReferenceEquals(h, runner));
             var there = ArrivalsAsync(runner, id);
             var elsewhere = ArrivalsAsync(other, id);
@@ -200,44 +199,6 @@ internal static class ClusterFailover
             using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt, trackCount = 10, detach = true });
             started.EnsureSuccessStatusCode();
             return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        }
-
-        // The host whose claim holds the job, by the process id in its name.
-        public async Task<ChildHost> OwnerAsync(string id)
-        {
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
-            var started = Stopwatch.StartNew();
-            while (started.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                var owner = (string?)await redis.GetDatabase().HashGetAsync($"{{pipeline:jobs}}:job:{id}", "owner");
-                if (owner is not null && Hosts.FirstOrDefault(h => owner.Contains($"-{h.ProcessId.ToString(CultureInfo.InvariantCulture)}-", StringComparison.Ordinal)) is { } host)
-                {
-                    return host;
-                }
-
-                await Task.Delay(5);
-            }
-
-            throw new TimeoutException($"No host claimed job {id}.");
-        }
-
-        // Streams opened through nginx (round-robin) until one is served by a host <paramref name="wanted"/> accepts.
-        public async Task<(HttpResponseMessage Stream, ChildHost Serving)> OpenServedByAsync(HttpClient http, string id, Func<ChildHost, bool> wanted)
-        {
-            for (var attempt = 0; attempt < 12; attempt++)
-            {
-                var stream = await http.GetAsync(new Uri($"/v1/jobs/{id}/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
-                var port = stream.Headers.GetValues("X-Upstream").Single().Split(':')[1];
-                var by = Hosts.Single(h => h.Address.Port.ToString(CultureInfo.InvariantCulture) == port);
-                if (wanted(by))
-                {
-                    return (stream, by);
-                }
-
-                stream.Dispose();
-            }
-
-            throw new InvalidOperationException("nginx did not route a stream to the host wanted.");
         }
 
         public async Task RestartAsync(ChildHost killed)

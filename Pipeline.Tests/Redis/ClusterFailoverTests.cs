@@ -64,24 +64,12 @@ public sealed class ClusterFailoverTests : IAsyncLifetime, IDisposable
         using var started = await http.PostAsJsonAsync("/v1/jobs", new { prompt = "90s hip hop road trip", trackCount = 10, detach = true });
         started.EnsureSuccessStatusCode();
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        var runner = await OwnerAsync(id);
-
-        // Through nginx, round-robin: streams are opened until one is served by the host this run kills.
-        HttpResponseMessage? stream = null;
-        ChildHost? serving = null;
-        for (var attempt = 0; attempt < 9 && serving is null; attempt++)
-        {
-            stream?.Dispose();
-            stream = await http.GetAsync(new Uri($"/v1/jobs/{id}/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
-            var by = _hosts.Single(h => h.Address.Port.ToString(CultureInfo.InvariantCulture) == stream.Headers.GetValues("X-Upstream").Single().Split(':')[1]);
-            serving = ReferenceEquals(by, runner) == owner ? by : null;
-        }
-
-        Assert.NotNull(serving);
+        var runner = await ClusterProbe.OwnerAsync(_redis!.ConnectionString, id, _hosts);
+        var (stream, serving) = await ClusterProbe.OpenServedByAsync(http, id, _hosts, h => ReferenceEquals(h, runner) == owner); // the host this run kills
         var received = new List<SseItem<string>>();
         using (stream)
         {
-            await using var body = await stream!.Content.ReadAsStreamAsync();
+            await using var body = await stream.Content.ReadAsStreamAsync();
             await using var events = SseParser.Create(body).EnumerateAsync().GetAsyncEnumerator();
             while (received.Count < 20 && await events.MoveNextAsync())
             {
@@ -156,14 +144,5 @@ public sealed class ClusterFailoverTests : IAsyncLifetime, IDisposable
         var log = await redis.GetDatabase().StreamLengthAsync($"{{pipeline:jobs}}:log:{id}");
         var lines = _hosts.SelectMany(h => h.Output.Split('\n').Where(l => l.Contains("\"@l\"", StringComparison.Ordinal) || l.Contains("Claimed", StringComparison.Ordinal)).Select(l => $"[{h.ProcessId}] {l}"));
         return $"job: {string.Join(", ", job.Where(e => e.Name != "record").Select(e => $"{e.Name}={e.Value}"))}; log length {log}\n{string.Join("\n", lines)}";
-    }
-
-    // The host whose claim holds the job, by the process id in its name.
-    private async Task<ChildHost> OwnerAsync(string id)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis!.ConnectionString);
-        RedisValue owner = default;
-        await Signals.UntilAsync(async () => !(owner = await redis.GetDatabase().HashGetAsync($"{{pipeline:jobs}}:job:{id}", "owner")).IsNull);
-        return _hosts.Single(h => ((string)owner!).Contains($"-{h.ProcessId.ToString(CultureInfo.InvariantCulture)}-", StringComparison.Ordinal));
     }
 }
