@@ -69,7 +69,8 @@ public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
     public async Task RedisStoppedMidJob_TheHostKeepsToItsShareWithoutA5xx_AndSharesAgainWhenRedisIsBack()
     {
         Requires.Redis();
-        _redis = await RedisServer.StartAsync();
+        var kept = Path.Combine(_data.Path, "redis"); // its jobs are kept in Redis: one started again must have them
+        _redis = await RedisServer.StartAsync(dataDirectory: kept);
 
         // 20 starts a second for two expected hosts: 10 for this one while Redis is away. Lanes wide open: the limit binds.
         await using var host = await ChildHost.StartAsync(Path.Combine(_data.Path, "host"), new Dictionary<string, string>
@@ -98,7 +99,7 @@ public sealed class ClusterFailureTests : IAsyncLifetime, IDisposable
 
         var back = DateTimeOffset.UtcNow;
         await _redis.DisposeAsync();
-        _redis = await RedisServer.StartAsync(_redis.Port);
+        _redis = await RedisServer.StartAsync(_redis.Port, kept);
         await Signals.UntilAsync(async () => (await ReadyAsync(http, statuses)).GetProperty("redis").GetString() == "up");
         await Signals.UntilAsync(async () => (await RequestsAsync(http)).Count(r => r.At > back) >= 5); // and goes on, shared again
         var apart = (await RequestsAsync(http)).Where(r => r.At > down && r.At < back).Select(r => r.At.UtcTicks).ToList();

@@ -22,10 +22,18 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>The connection string of <c>Pipeline:Cluster:Redis</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    /// <summary>
+    /// Starts a server on <paramref name="port"/> (a free one when null). With <paramref name="dataDirectory"/> it keeps
+    /// an append-only file there, each write synced before it is answered, so one started again on that folder has
+    /// everything the last answered, as a Redis run for cluster jobs would; without, it keeps nothing.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(int? port = null, string? dataDirectory = null)
     {
         var chosen = port ?? FreePort.Next();
-        var start = new ProcessStartInfo(Executable, ["--bind", "127.0.0.1", "--port", chosen.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        string[] persistence = dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", Directory.CreateDirectory(dataDirectory).FullName];
+        var start = new ProcessStartInfo(Executable, ["--bind", "127.0.0.1", "--port", chosen.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", .. persistence, "--protected-mode", "yes"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
