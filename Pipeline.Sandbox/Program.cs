@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration.Memory;
+
 namespace Pipeline.Sandbox;
 
 /// <summary>
@@ -12,6 +14,9 @@ internal static class Program
     private static async Task Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // A line per request is what a busy upstream never prints: ASP.NET Core's own request lines stay off unless
+        // configuration turns them on (this source sits below every other).
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")] });
         var tuning = builder.Configuration["Pipeline:ConfigFile"] ?? Path.Combine(builder.Environment.ContentRootPath, "..", "config", "pipeline.json");
         builder.Configuration.AddJsonFile(Path.GetFullPath(tuning), optional: true, reloadOnChange: true);
         builder.Configuration.AddEnvironmentVariables().AddCommandLine(args); // over the file, as in the host

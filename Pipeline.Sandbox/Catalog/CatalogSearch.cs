@@ -5,7 +5,8 @@ namespace Pipeline.Sandbox.Catalog;
 /// <summary>
 /// The catalog searched the way the real services' indexes answer: a query's matches (<see cref="SearchQuery"/>, in
 /// catalog order) are found once and kept for the most recent queries, so paging through a query, or many jobs asking
-/// the same one, scans the catalog once; concurrent first asks share that scan.
+/// the same one, scans the catalog once; concurrent first asks share that scan. A scan reads only the tracks a
+/// <see cref="CatalogTextIndex"/> leaves as candidates.
 /// </summary>
 internal sealed class CatalogSearch(MusicCatalog catalog)
 {
@@ -13,6 +14,7 @@ internal sealed class CatalogSearch(MusicCatalog catalog)
     public const int Capacity = 128;
 
     private readonly Lock _lock = new();
+    private readonly Lazy<CatalogTextIndex> _index = new(() => new CatalogTextIndex(catalog.Tracks));
     private ConcurrentDictionary<string, Lazy<CatalogTrack[]>> _recent = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, Lazy<CatalogTrack[]>> _older = new(StringComparer.Ordinal);
 
@@ -33,10 +35,14 @@ internal sealed class CatalogSearch(MusicCatalog catalog)
         return matches.Value;
     }
 
+    // Only the tracks holding the query's rarest trigram are checked; a query with no text of three characters checks all.
     private CatalogTrack[] Scan(string query)
     {
         var parsed = SearchQuery.Parse(query);
-        return [.. catalog.Tracks.Where(parsed.Matches)];
+        var tracks = catalog.Tracks;
+        return _index.Value.Candidates(parsed.Texts) is { } candidates
+            ? [.. candidates.Select(i => tracks[i]).Where(parsed.Matches)]
+            : [.. tracks.Where(parsed.Matches)];
     }
 
     private void Retire(ConcurrentDictionary<string, Lazy<CatalogTrack[]>> full)

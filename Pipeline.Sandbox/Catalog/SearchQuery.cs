@@ -31,6 +31,13 @@ internal sealed partial class SearchQuery
         return query;
     }
 
+    /// <summary>
+    /// The texts every match holds somewhere in its name, artist, album, genres or subgenres: the text filters' values
+    /// and the free words.
+    /// </summary>
+    public IEnumerable<string> Texts =>
+        _filters.Where(f => f.Field is "artist" or "track" or "album" or "genre").Select(f => f.Value).Concat(_words);
+
     public bool Matches(CatalogTrack track)
     {
         foreach (var (field, value) in _filters)
