@@ -16,28 +16,30 @@ internal sealed class CatalogTextIndex
 
     public CatalogTextIndex(IReadOnlyList<CatalogTrack> tracks)
     {
-        var positions = new Dictionary<ulong, List<int>>();
+        // Two passes over the catalog, so each trigram's positions are allocated once at their size.
+        var sizes = new Dictionary<ulong, int>();
         var seen = new HashSet<ulong>();
         for (var i = 0; i < tracks.Count; i++)
         {
-            seen.Clear();
-            foreach (var text in Texts(tracks[i]))
+            foreach (var trigram in Trigrams(tracks[i], seen))
             {
-                AddTrigrams(text, seen, pairsLeftOut: false);
-            }
-
-            foreach (var trigram in seen)
-            {
-                if (!positions.TryGetValue(trigram, out var list))
-                {
-                    positions[trigram] = list = [];
-                }
-
-                list.Add(i); // ascending: tracks are visited in catalog order
+                sizes[trigram] = sizes.GetValueOrDefault(trigram) + 1;
             }
         }
 
-        _positions = positions.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray());
+        var positions = sizes.ToDictionary(s => s.Key, s => new int[s.Value]);
+        var filled = new Dictionary<ulong, int>(sizes.Count);
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            foreach (var trigram in Trigrams(tracks[i], seen))
+            {
+                var at = filled.GetValueOrDefault(trigram);
+                positions[trigram][at] = i; // ascending: tracks are visited in catalog order
+                filled[trigram] = at + 1;
+            }
+        }
+
+        _positions = positions.ToFrozenDictionary();
     }
 
     /// <summary>
@@ -67,6 +69,18 @@ internal sealed class CatalogTextIndex
         }
 
         return rarest;
+    }
+
+    // The distinct trigrams of a track's text, in a set reused from track to track.
+    private static HashSet<ulong> Trigrams(CatalogTrack track, HashSet<ulong> trigrams)
+    {
+        trigrams.Clear();
+        foreach (var text in Texts(track))
+        {
+            AddTrigrams(text, trigrams, pairsLeftOut: false);
+        }
+
+        return trigrams;
     }
 
     private static IEnumerable<string?> Texts(CatalogTrack track)
