@@ -13,23 +13,11 @@ namespace Pipeline.Tests.Redis.Caching;
 [Collection(nameof(SerialTests))]
 public sealed class SharedUpstreamCacheTests : IAsyncLifetime
 {
-    private readonly List<ServiceProvider> _hosts = [];
-    private RedisServer? _redis;
+    private readonly TestRedis _redis = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _redis.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            await host.DisposeAsync();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [SkippableFact]
     public async Task GetAsync_AnswerOneHostStored_AHitOnAnother()
@@ -66,7 +54,7 @@ public sealed class SharedUpstreamCacheTests : IAsyncLifetime
     {
         var a = await HostAsync();
         await a.Cache.SetAsync("track", "1", new Answer("Dawn", 120), CancellationToken.None);
-        await _redis!.KillAsync();
+        await _redis.Server.KillAsync();
         await Signals.UntilAsync(() => !a.Cluster.IsConnected);
 
         var remembered = await a.Cache.GetAsync<Answer>("track", "1", CancellationToken.None);
@@ -82,11 +70,10 @@ public sealed class SharedUpstreamCacheTests : IAsyncLifetime
 
     private async Task<(IUpstreamCache Cache, RedisCluster Cluster, FakeLogCollector Logs)> HostAsync()
     {
-        Requires.Redis();
-        _redis ??= await RedisServer.StartAsync();
+        var server = await _redis.ServerAsync();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Pipeline:Cluster:Redis"] = _redis.ConnectionString,
+            ["Pipeline:Cluster:Redis"] = server.ConnectionString,
             ["Pipeline:Cluster:Name"] = "test",
         }).Build();
         var services = new ServiceCollection()
@@ -97,8 +84,7 @@ public sealed class SharedUpstreamCacheTests : IAsyncLifetime
             .AddRedisCluster(configuration);
         services.AddOptions<CacheOptions>();
         services.AddSingleton<CacheMetrics>();
-        var provider = services.BuildServiceProvider();
-        _hosts.Add(provider);
+        var provider = _redis.Own(services.BuildServiceProvider());
         return (provider.GetRequiredService<IUpstreamCache>(), provider.GetRequiredService<RedisCluster>(), provider.GetFakeLogCollector());
     }
 

@@ -17,29 +17,11 @@ namespace Pipeline.Tests.Redis.Jobs;
 public sealed class ClusterJobStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(200);
-    private readonly List<IDisposable> _owned = [];
-    private readonly List<IAsyncDisposable> _stores = [];
-    private RedisServer? _redis;
+    private readonly TestRedis _redis = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _redis.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        foreach (var owned in _owned)
-        {
-            owned.Dispose();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [SkippableFact]
     public async Task Pending_TheOwnersEvents_InRedisBeforeReadersSeeThem_AndTheRecordFollows()
@@ -123,15 +105,10 @@ public sealed class ClusterJobStoreTests : IAsyncLifetime
 
     private async Task<(RedisJobs Jobs, ClusterJobStore Store)> HostAsync(string host)
     {
-        Requires.Redis();
-        _redis ??= await RedisServer.StartAsync();
-        var options = Options.Create(new ClusterOptions { Redis = _redis.ConnectionString, Name = "pipeline", LeaseTime = Lease });
-        var cluster = new RedisCluster(options, NullLogger<RedisCluster>.Instance, host);
-        _owned.Add(cluster);
+        var (cluster, options) = await _redis.ConnectAsync(host, new ClusterOptions { Name = "pipeline", LeaseTime = Lease });
         var jobs = new RedisJobs(cluster, options);
         await jobs.EnsureGroupAsync();
         var store = new ClusterJobStore(jobs, cluster, Options.Create(new StorageOptions()), TimeProvider.System, new HostMetrics(TestMeters.Create()), NullLogger<ClusterJobStore>.Instance);
-        _stores.Add(store);
-        return (jobs, store);
+        return (jobs, _redis.Own(store));
     }
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Pipeline.Redis;
 using Pipeline.Redis.Jobs;
 using Pipeline.Tests.Support;
@@ -12,24 +10,12 @@ public sealed class RedisJobsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan Retention = TimeSpan.FromHours(1);
-    private readonly List<IDisposable> _owned = [];
-    private RedisServer? _redis;
+    private readonly TestRedis _redis = new();
     private StackExchange.Redis.IDatabase? _redisDatabase;
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _redis.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            owned.Dispose();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [SkippableFact]
     public async Task ClaimAsync_NewJobs_EachReadByOneHostWithRoom()
@@ -178,11 +164,7 @@ public sealed class RedisJobsTests : IAsyncLifetime
 
     private async Task<RedisJobs> HostAsync(string host)
     {
-        Requires.Redis();
-        _redis ??= await RedisServer.StartAsync();
-        var options = Options.Create(new ClusterOptions { Redis = _redis.ConnectionString, Name = "test", LeaseTime = Lease });
-        var cluster = new RedisCluster(options, NullLogger<RedisCluster>.Instance, host);
-        _owned.Add(cluster);
+        var (cluster, options) = await _redis.ConnectAsync(host, new ClusterOptions { Name = "test", LeaseTime = Lease });
         _redisDatabase ??= cluster.Database;
         var jobs = new RedisJobs(cluster, options);
         await jobs.EnsureGroupAsync();

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.Redis;
 using Pipeline.Redis.Throttling;
@@ -12,23 +10,11 @@ namespace Pipeline.Tests.Redis.Throttling;
 public sealed class RedisLaneSlotsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
-    private readonly List<IDisposable> _owned = [];
-    private RedisServer? _redis;
+    private readonly TestRedis _redis = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _redis.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            owned.Dispose();
-        }
-
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [SkippableFact]
     public async Task TakeSlotAsync_TheLimitHeldAcrossHosts_TheNextWaitsUntilOneIsGivenBack()
@@ -92,7 +78,7 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
     public async Task TakeSlotAsync_RedisGone_EachHostKeepsToItsShareAndEntersItsSlotsWhenRedisIsBack()
     {
         var (host, cluster) = await HostAsync("a", hosts: 2);
-        await _redis!.KillAsync();
+        await _redis.Server.KillAsync();
         await Signals.UntilAsync(() => !cluster.IsConnected);
 
         var first = await host.TakeSlotAsync("deezer", 4, CancellationToken.None).Within();
@@ -102,8 +88,7 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
         var beyondShare = third.IsCompleted;
         first.Dispose();
         using var granted = await third.Within();
-        await _redis.DisposeAsync();
-        _redis = await RedisServer.StartAsync(_redis.Port); // back, empty: the two slots held meanwhile must count there
+        await _redis.RestartEmptyAsync(); // back, empty: the two slots held meanwhile must count there
         await Signals.UntilAsync(() => cluster.IsConnected);
         await Signals.UntilAsync(async () => await cluster.Database.SortedSetLengthAsync(cluster.Key("lane", "deezer", "slots")) == 2);
 
@@ -129,13 +114,7 @@ public sealed class RedisLaneSlotsTests : IAsyncLifetime
 
     private async Task<(RedisLaneSlots Slots, RedisCluster Cluster)> HostAsync(string host, TimeProvider? time = null, int hosts = 1)
     {
-        Requires.Redis();
-        _redis ??= await RedisServer.StartAsync();
-        var options = Options.Create(new ClusterOptions { Redis = _redis.ConnectionString, Name = "test", LeaseTime = Lease, ExpectedHosts = hosts });
-        var cluster = new RedisCluster(options, NullLogger<RedisCluster>.Instance, host);
-        var slots = new RedisLaneSlots(cluster, options, time ?? TimeProvider.System, new ClusterMetrics(TestMeters.Create()));
-        _owned.Add(cluster);
-        _owned.Add(slots);
-        return (slots, cluster);
+        var (cluster, options) = await _redis.ConnectAsync(host, new ClusterOptions { Name = "test", LeaseTime = Lease, ExpectedHosts = hosts });
+        return (_redis.Own(new RedisLaneSlots(cluster, options, time ?? TimeProvider.System, new ClusterMetrics(TestMeters.Create()))), cluster);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Redis;
 using Pipeline.Redis.Throttling;
@@ -11,22 +10,16 @@ namespace Pipeline.Tests.Redis.Throttling;
 public sealed class RedisStartReservationsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-    private RedisServer? _redis;
+    private readonly TestRedis _redis = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _redis.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _redis.DisposeAsync();
 
     [SkippableFact]
     public async Task ReserveAsync_MoreThanTheLimit_TheRestWaitUntilTheStartLimitPlacesBackIsAWindowOld()
     {
-        using var cluster = await ClusterAsync("a");
+        var cluster = await ClusterAsync("a");
         var reservations = Reservations(cluster);
 
         var delays = Delays(await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None));
@@ -37,7 +30,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_Spacing_EachStartThatFarAfterTheLast()
     {
-        using var cluster = await ClusterAsync("a");
+        var cluster = await ClusterAsync("a");
 
         var delays = Delays(await Reservations(cluster).ReserveAsync("lane:lastfm", 3, 100, Second, TimeSpan.FromMilliseconds(200), [], CancellationToken.None));
 
@@ -47,8 +40,8 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_TwoHostsOneLog_TheSecondHostWaitsForTheFirstsStarts()
     {
-        using var a = await ClusterAsync("a");
-        using var b = await ClusterAsync("b");
+        var a = await ClusterAsync("a");
+        var b = await ClusterAsync("b");
 
         var first = Delays(await Reservations(a).ReserveAsync("global", 2, 2, Second, TimeSpan.Zero, [], CancellationToken.None));
         var second = Delays(await Reservations(b).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None));
@@ -60,8 +53,8 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_HostsHoldDifferentLimits_TheSmallestLiveOneApplies()
     {
-        using var high = await ClusterAsync("high");
-        using var low = await ClusterAsync("low");
+        var high = await ClusterAsync("high");
+        var low = await ClusterAsync("low");
         await Reservations(low).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [], CancellationToken.None);
 
         var delays = Delays(await Reservations(high).ReserveAsync("global", 3, 10, Second, TimeSpan.Zero, [], CancellationToken.None));
@@ -73,7 +66,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_StartsMadeApart_CountedBeforeTheNewOnes()
     {
-        using var cluster = await ClusterAsync("a");
+        var cluster = await ClusterAsync("a");
         var now = DateTimeOffset.UtcNow;
 
         var delays = Delays(await Reservations(cluster).ReserveAsync("global", 1, 2, Second, TimeSpan.Zero, [now, now], CancellationToken.None));
@@ -84,7 +77,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_Keys_UnderTheClusterNameAndExpiring()
     {
-        using var cluster = await ClusterAsync("a", name: "blue");
+        var cluster = await ClusterAsync("a", name: "blue");
 
         await Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None);
 
@@ -96,7 +89,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task Restamp_AStartLeftLate_TheNextWaitsFromItsRealTime()
     {
-        using var cluster = await ClusterAsync("a");
+        var cluster = await ClusterAsync("a");
         var reservations = Reservations(cluster);
         var first = Assert.Single(await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None));
 
@@ -110,10 +103,10 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     [SkippableFact]
     public async Task ReserveAsync_RedisGone_FailsAtOnceNotAfterATimeout()
     {
-        using var cluster = await ClusterAsync("a");
+        var cluster = await ClusterAsync("a");
         await Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None);
 
-        await _redis!.KillAsync();
+        await _redis.Server.KillAsync();
         await Signals.UntilAsync(() => !cluster.IsConnected);
 
         // A connection failure, not a timeout: the host keeps to its share meanwhile instead of stalling its waiters.
@@ -126,10 +119,6 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }), TimeProvider.System, new ClusterMetrics(TestMeters.Create()));
 
     // A host's connection to the test's redis-server, started on first use (the test is skipped where there is none).
-    private async Task<RedisCluster> ClusterAsync(string host, string name = "test")
-    {
-        Requires.Redis();
-        _redis ??= await RedisServer.StartAsync();
-        return new RedisCluster(Options.Create(new ClusterOptions { Redis = _redis.ConnectionString, Name = name }), NullLogger<RedisCluster>.Instance, host);
-    }
+    private async Task<RedisCluster> ClusterAsync(string host, string name = "test") =>
+        (await _redis.ConnectAsync(host, new ClusterOptions { Name = name })).Cluster;
 }
