@@ -55,6 +55,19 @@ internal sealed class HostedJob(JobRecord record, JobLog log, SetJobView view, J
         }
     }
 
+    /// <summary>
+    /// The job's run here is over: a grace period still counting is dropped, so its timer no longer holds the job (and
+    /// its whole log) in memory until it would have run out.
+    /// </summary>
+    public void Ended()
+    {
+        lock (_subscribers)
+        {
+            _grace?.Dispose();
+            _grace = null;
+        }
+    }
+
     private void Unsubscribe(TimeSpan grace, Action<HostedJob> abandon)
     {
         lock (_subscribers)

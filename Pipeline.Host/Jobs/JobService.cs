@@ -515,6 +515,7 @@ internal sealed partial class JobService(
 
     private void Finish(HostedJob hosted)
     {
+        hosted.Ended();
         Interlocked.Decrement(ref _admitted);
         _byClient.Return(hosted.Client);
         if (hosted.Log.Ended is { } ended)
