@@ -280,7 +280,7 @@ internal sealed partial class ClusterJobStore : IJobStore, IAsyncDisposable
 
         // Records after their runs: a job's ending record waits for its terminal event, written in this round or a later one.
         var waiting = _unwritten.Keys.Select(l => l.JobId).ToHashSet(StringComparer.Ordinal);
-        foreach (var (id, record) in _records.ToList())
+        foreach (var (id, record) in _records.ToArray()) // its own snapshot: LINQ's copy races a save (Count, then CopyTo) and throws
         {
             if (waiting.Contains(id) || (record.Ended && !_ended.ContainsKey(id)) || !_records.TryRemove(new KeyValuePair<string, JobRecord>(id, record)))
             {

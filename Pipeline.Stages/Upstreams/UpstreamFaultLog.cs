@@ -69,7 +69,7 @@ internal sealed partial class UpstreamFaultLog(IOptions<UpstreamOptions> options
     /// <summary>Writes one line per upstream that had faults since the last report, and starts counting again.</summary>
     internal void Report()
     {
-        foreach (var (upstream, counts) in _counts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        foreach (var (upstream, counts) in _counts.ToArray().OrderBy(c => c.Key, StringComparer.Ordinal)) // a snapshot: LINQ's copy would race a new upstream
         {
             var (retries, timeouts, opened) = (Interlocked.Exchange(ref counts.Retries, 0), Interlocked.Exchange(ref counts.Timeouts, 0), Interlocked.Exchange(ref counts.CircuitOpened, 0));
             if (retries + timeouts + opened > 0)
