@@ -33,7 +33,7 @@ internal static class Program
         app.MapSandbox();
         app.MapGet("/health/live", () => TypedResults.Ok("live"));
         app.MapGet("/health/ready", () => TypedResults.Ok("ready")); // the catalog is loaded: ready once listening
-        _ = app.Services.GetRequiredService<CatalogSearch>().Find("genre:pop"); // the catalog and its index, before the first request
+        _ = app.Services.GetRequiredService<MusicCatalog>(); // the catalog and its index, before the first request
         await app.RunAsync();
     }
 }

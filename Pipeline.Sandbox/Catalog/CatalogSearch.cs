@@ -5,8 +5,8 @@ namespace Pipeline.Sandbox.Catalog;
 /// <summary>
 /// The catalog searched the way the real services' indexes answer: a query's matches (<see cref="SearchQuery"/>, in
 /// catalog order) are found once and kept for the most recent queries, so paging through a query, or many jobs asking
-/// the same one, scans the catalog once; concurrent first asks share that scan. A scan reads only the tracks a
-/// <see cref="CatalogTextIndex"/> leaves as candidates.
+/// the same one, scans the catalog once; concurrent first asks share that scan. A scan reads only the tracks the
+/// catalog's <see cref="CatalogTextIndex"/> leaves as candidates.
 /// </summary>
 internal sealed class CatalogSearch(MusicCatalog catalog)
 {
@@ -14,7 +14,6 @@ internal sealed class CatalogSearch(MusicCatalog catalog)
     public const int Capacity = 128;
 
     private readonly Lock _lock = new();
-    private readonly Lazy<CatalogTextIndex> _index = new(() => new CatalogTextIndex(catalog.Tracks));
     private ConcurrentDictionary<string, Lazy<CatalogTrack[]>> _recent = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, Lazy<CatalogTrack[]>> _older = new(StringComparer.Ordinal);
 
@@ -40,7 +39,7 @@ internal sealed class CatalogSearch(MusicCatalog catalog)
     {
         var parsed = SearchQuery.Parse(query);
         var tracks = catalog.Tracks;
-        return _index.Value.Candidates(parsed.Texts) is { } candidates
+        return catalog.TextIndex.Candidates(parsed.Texts) is { } candidates
             ? [.. candidates.Select(i => tracks[i]).Where(parsed.Matches)]
             : [.. tracks.Where(parsed.Matches)];
     }

@@ -19,6 +19,7 @@ internal sealed class MusicCatalog
     private MusicCatalog(IReadOnlyList<CatalogTrack> tracks)
     {
         Tracks = tracks;
+        TextIndex = new CatalogTextIndex(tracks); // with the rest, so no search waits on a build of its own
         _byId = tracks.ToFrozenDictionary(t => t.Id, StringComparer.Ordinal);
         _byDeezerId = tracks.ToFrozenDictionary(t => t.DeezerId);
         _byIsrc = tracks.ToFrozenDictionary(t => t.Isrc, StringComparer.OrdinalIgnoreCase);
@@ -40,6 +41,9 @@ internal sealed class MusicCatalog
 
     /// <summary>Every track, most popular first.</summary>
     public IReadOnlyList<CatalogTrack> Tracks { get; }
+
+    /// <summary>The trigrams of the text a search matches, for <see cref="CatalogSearch"/> to narrow its scans.</summary>
+    public CatalogTextIndex TextIndex { get; }
 
     public CatalogTrack? ById(string id) => _byId.GetValueOrDefault(id);
 
