@@ -166,7 +166,7 @@ internal static class ClusterLimiters
                 var metrics = new ClusterMetrics(new NoMeters());
                 var reservations = new RedisStartReservations(cluster, options, TimeProvider.System, metrics);
                 var margin = TimeSpan.FromMilliseconds(10); // the throttle's default safety margin, as the host applies it
-                var limiter = new SharedRateLimiter(reservations, "global", TimeProvider.System, limit, Window + margin, queueLimit: 10_000, spacing: Window / limit, restampAfter: margin / 10);
+                var limiter = new SharedRateLimiter(reservations, "global", TimeProvider.System, limit, Window + margin, queueLimit: 10_000, spacing: Window / limit, safetyMargin: margin);
                 restamp = lease => limiter.Restamp((ThrottleRateLease)lease, Stopwatch.GetTimestamp());
                 return limiter;
             case Kind.PackageSlidingWindow:

@@ -86,7 +86,7 @@ internal sealed class RedisStartReservations : IStartReservations
 
     public int Hosts => _options.ExpectedHosts;
 
-    public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+    public async ValueTask<ReservedStarts> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
     {
         _windows[name] = window;
         var request = Interlocked.Increment(ref _requests); // names this request's starts in the set
@@ -99,7 +99,9 @@ internal sealed class RedisStartReservations : IStartReservations
         var answer = (RedisResult[])(await _cluster.Database.ScriptEvaluateAsync(Script, [Starts(name), Limits(name)], args).WaitAsync(cancellationToken))!;
         _metrics.RoundTrip("rate", _time.GetElapsedTime(started));
         var now = (long)answer[0];
-        return [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{_cluster.HostId}:{request}:{i + 1}", (long)at)))];
+        return new ReservedStarts(
+            DateTimeOffset.UnixEpoch + TimeSpan.FromMicroseconds(now),
+            [.. answer.Skip(1).Select((at, i) => new ReservedStart(TimeSpan.FromMicroseconds((long)at - now), new Start($"{_cluster.HostId}:{request}:{i + 1}", (long)at)))]);
     }
 
     public void Restamp(string name, ReservedStart start, TimeSpan late)

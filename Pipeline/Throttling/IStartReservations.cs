@@ -23,8 +23,8 @@ public interface IStartReservations
     /// <param name="spacing">The least time between two starts (zero: none).</param>
     /// <param name="madeApart">Starts made without the store, to count.</param>
     /// <param name="cancellationToken">Cancels the request; starts it may have reserved are then lost, never doubled.</param>
-    /// <returns>The starts, in order: when each may begin, and the store's handle on it.</returns>
-    ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken);
+    /// <returns>The store's clock as it reserved, and the starts, in order: when each may begin, and the store's handle on it.</returns>
+    ValueTask<ReservedStarts> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken);
 
     /// <summary>
     /// A reserved start left <paramref name="late"/> after its time (the host was busy): the store counts it from then,

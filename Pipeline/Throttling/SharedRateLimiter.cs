@@ -3,10 +3,11 @@ namespace Pipeline.Throttling;
 /// <summary>
 /// A rate several hosts share through <see cref="IStartReservations"/>: when waiters queue here, their starts are
 /// reserved from the store (a round trip for up to <see cref="MaxBatch"/>), each for a time on the store's clock, and
-/// granted when that time comes on this host's clock, to whichever waiter is then at the head (FIFO within a job,
-/// round-robin across jobs, as <see cref="FairRateLimiter"/> orders them), late if this host is busy. At most a tenth
-/// of the limit is reserved ahead, so few starts are lost when waiters leave. A start that leaves later than its
-/// reserved time is restamped in the store. While the store cannot answer, the host keeps to its share of the limit
+/// granted once this host's clock surely stands there (<see cref="StoreClock"/> bounds the two clocks' offset from
+/// the round trips), to whichever waiter is then at the head (FIFO within a job, round-robin across jobs, as
+/// <see cref="FairRateLimiter"/> orders them), late if this host is busy. At most a tenth of the limit is reserved
+/// ahead, so few starts are lost when waiters leave. A start that may have left later than its reserved time, by
+/// the store's clock, is restamped in the store. While the store cannot answer, the host keeps to its share of the limit
 /// (<c>limit / Hosts</c>), counting the starts it made before, and reports the starts it made alone when the store
 /// answers again.
 /// </summary>
@@ -21,12 +22,12 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     private readonly Lock _state = new();
     private readonly IStartReservations _store;
     private readonly string _name;
-    // Reserved starts, ascending: when each may begin on this host's clock (never early: from when the answer came), and
-    // the earliest this host's clock could have read at its reserved time (from when the request left), for a restamp.
-    private readonly Queue<(long At, long Earliest, ReservedStart Start)> _ready = new();
-    private readonly (long Sequence, long Earliest, ReservedStart Start)[] _granted = new (long, long, ReservedStart)[256]; // the last grants, for a restamp
+    // Reserved starts, ascending: when each may begin on this host's clock (never early), and its time on the store's.
+    private readonly Queue<(long At, DateTimeOffset StoreAt, ReservedStart Start)> _ready = new();
+    private readonly (long Sequence, DateTimeOffset StoreAt, ReservedStart Start)[] _granted = new (long, DateTimeOffset, ReservedStart)[256]; // the last grants, for a restamp
+    private readonly StoreClock _clock;
     private readonly List<DateTimeOffset> _apart = []; // starts made while the store could not answer, not yet reported
-    private readonly long _restampTicks;
+    private readonly TimeSpan _restampAfter;
     private readonly StartLog _made; // every start of this host (for the snapshot)
     private readonly StartLog _share; // every start of this host, bounded by its share (the fallback)
     private TimeSpan _window;
@@ -38,18 +39,22 @@ internal sealed class SharedRateLimiter : FairRateLimiter
     /// <param name="name">The rate's name in the store.</param>
     /// <param name="time">This host's clock.</param>
     /// <param name="limit">Starts allowed in any window across the hosts.</param>
-    /// <param name="window">The window.</param>
+    /// <param name="window">The window, with <paramref name="safetyMargin"/>.</param>
     /// <param name="queueLimit">Waiters beyond which acquisitions are refused.</param>
     /// <param name="spacing">The least time between two starts across the hosts.</param>
-    /// <param name="restampAfter">How late after its reserved time a start may leave before the store is told its real time.</param>
-    public SharedRateLimiter(IStartReservations store, string name, TimeProvider time, int limit, TimeSpan window, int queueLimit, TimeSpan spacing, TimeSpan restampAfter)
+    /// <param name="safetyMargin">
+    /// The margin the window holds over the one the upstream counts. A start that may have left more than half of it
+    /// after its reserved time is restamped; the other half absorbs the differences on the way to the upstream.
+    /// </param>
+    public SharedRateLimiter(IStartReservations store, string name, TimeProvider time, int limit, TimeSpan window, int queueLimit, TimeSpan spacing, TimeSpan safetyMargin)
         : base(time, window, queueLimit, TimeSpan.Zero)
     {
         _store = store;
         _name = name;
         _window = window;
         _spacing = spacing;
-        _restampTicks = time.ToTimestampTicks(restampAfter);
+        _restampAfter = safetyMargin / 2;
+        _clock = new StoreClock(time);
         _made = new StartLog(limit, WindowTicks);
         _share = new StartLog(ShareOf(limit), WindowTicks);
     }
@@ -94,9 +99,9 @@ internal sealed class SharedRateLimiter : FairRateLimiter
             {
                 for (var i = 0; i < permitCount; i++)
                 {
-                    var (_, earliest, start) = _ready.Dequeue();
+                    var (_, storeAt, start) = _ready.Dequeue();
                     Record(1, now);
-                    _granted[_made.Sequence % _granted.Length] = (_made.Sequence, earliest, start);
+                    _granted[_made.Sequence % _granted.Length] = (_made.Sequence, storeAt, start);
                 }
 
                 return true;
@@ -122,10 +127,10 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         {
             _made.Restamp(sequence, sentAt);
             _share.Restamp(sequence, sentAt);
-            var (granted, earliest, start) = _granted[sequence % _granted.Length];
-            if (granted == sequence && sentAt - earliest > _restampTicks)
+            var (granted, storeAt, start) = _granted[sequence % _granted.Length];
+            if (granted == sequence && _clock.Past(storeAt, sentAt) is var late && late > _restampAfter)
             {
-                _store.Restamp(_name, start, Time.ToTimeSpan(sentAt - earliest)); // it left late, or may have: the store counts it from then at the latest
+                _store.Restamp(_name, start, late); // it left late, or may have: the store counts it from then at the latest
             }
         }
     }
@@ -195,15 +200,15 @@ internal sealed class SharedRateLimiter : FairRateLimiter
         try
         {
             var asked = Time.GetTimestamp();
-            var starts = await _store.ReserveAsync(_name, count, limit, window, spacing, apart, CancellationToken.None);
+            var answer = await _store.ReserveAsync(_name, count, limit, window, spacing, apart, CancellationToken.None);
             var answered = Time.GetTimestamp();
             lock (_state)
             {
-                foreach (var start in starts)
+                _clock.Observe(asked, answered, answer.Now); // the store read its clock between the two
+                foreach (var start in answer.Starts)
                 {
-                    // The store read its clock between the two: granted from the answer on, it is never early.
-                    var delay = Time.ToTimestampTicks(start.Delay);
-                    _ready.Enqueue((answered + delay, asked + delay, start));
+                    var storeAt = answer.Now + start.Delay;
+                    _ready.Enqueue((_clock.Reached(storeAt, answered), storeAt, start));
                 }
 
                 _apart.RemoveRange(0, apart.Length);

@@ -217,10 +217,9 @@ public sealed partial class Throttle : IDisposable
 
     // A rate kept with the other hosts'. The global one is paced evenly (a window over its limit apart): a burst of
     // starts reaches the upstream spread by the hosts' connections and its own scheduling, and a spread burst beside the
-    // next window's would count more than the limit there. A start leaving more than a tenth of the safety margin
-    // late is restamped in the store.
+    // next window's would count more than the limit there.
     private SharedRateLimiter Shared(string name, int limit, TimeSpan window, TimeSpan spacing) =>
-        new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin / 10);
+        new(_shared!, name, _time, limit, _options.Spaced(window), _options.QueueLimit, spacing, _options.SafetyMargin);
 
     // Another host's upstream answered 429/503: this host's calls on the lane wait it out too.
     private void PausedElsewhere(string lane, TimeSpan retryAfter)

@@ -12,11 +12,14 @@ public sealed class SharedRateLimiterTests : IDisposable
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
     private static readonly int[] DueTimes = [0, 500, 600]; // ms, of the head and the two reserved starts behind it
     private readonly FakeTimeProvider _time = new(CoreHarness.Epoch);
-    private readonly Store _store = new();
+    private readonly Store _store;
     private readonly SharedRateLimiter _limiter;
 
-    public SharedRateLimiterTests() =>
-        _limiter = new SharedRateLimiter(_store, "global", _time, limit: 40, Window, queueLimit: 100, spacing: TimeSpan.Zero, restampAfter: TimeSpan.FromMilliseconds(1));
+    public SharedRateLimiterTests()
+    {
+        _store = new Store(_time);
+        _limiter = new SharedRateLimiter(_store, "global", _time, limit: 40, Window, queueLimit: 100, spacing: TimeSpan.Zero, safetyMargin: TimeSpan.FromMilliseconds(2));
+    }
 
     public void Dispose() => _limiter.Dispose();
 
@@ -65,9 +68,12 @@ public sealed class SharedRateLimiterTests : IDisposable
         _limiter.Restamp(lease, _time.GetTimestamp());
 
         Assert.True(lease.IsAcquired);
-        // Late from the earliest its start could have been due (asked + 100 ms): the steps past that, and the 30 ms.
-        // Stepped exactly to the start (100 ms) it is 30 ms; a loaded machine that answers late makes the clock step on.
-        Assert.Equal(stepped - TimeSpan.FromMilliseconds(100) + TimeSpan.FromMilliseconds(30), Assert.Single(_store.Restamped));
+        // Late from the earliest its start could have been due (asked + 100 ms on the store's clock): the steps past that
+        // and the 30 ms, plus the drift the clocks may have had since (500 ppm). Stepped exactly to the start it is about
+        // 30 ms; a loaded machine that answers late makes the clock step on.
+        var sent = stepped + TimeSpan.FromMilliseconds(30);
+        var expected = sent - TimeSpan.FromMilliseconds(100) + sent * StoreClock.Drift;
+        Assert.InRange(Assert.Single(_store.Restamped), expected - TimeSpan.FromMicroseconds(1), expected + TimeSpan.FromMicroseconds(1));
         Assert.True(stepped >= TimeSpan.FromMilliseconds(100), $"granted after {stepped}: before its start");
     }
 
@@ -89,8 +95,8 @@ public sealed class SharedRateLimiterTests : IDisposable
         Assert.Equal(20, _store.ReportedApart);
     }
 
-    /// <summary>Answers each request with the delays queued for it, or fails while told to.</summary>
-    private sealed class Store : IStartReservations
+    /// <summary>Answers each request with the delays queued for it, from its clock's reading, or fails while told to.</summary>
+    private sealed class Store(TimeProvider clock) : IStartReservations
     {
         public ConcurrentQueue<TimeSpan[]> Answers { get; } = new();
 
@@ -108,7 +114,7 @@ public sealed class SharedRateLimiterTests : IDisposable
 
         public void Restamp(string name, ReservedStart start, TimeSpan late) => Restamped.Enqueue(late);
 
-        public async ValueTask<IReadOnlyList<ReservedStart>> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
+        public async ValueTask<ReservedStarts> ReserveAsync(string name, int count, int limit, TimeSpan window, TimeSpan spacing, IReadOnlyList<DateTimeOffset> madeApart, CancellationToken cancellationToken)
         {
             if (Fail)
             {
@@ -123,7 +129,7 @@ public sealed class SharedRateLimiterTests : IDisposable
 
             Interlocked.Add(ref ReportedApart, madeApart.Count);
             var delays = Answers.TryDequeue(out var queued) ? queued.Take(count) : Enumerable.Repeat(TimeSpan.Zero, count);
-            return [.. delays.Select(d => new ReservedStart(d, d))];
+            return new ReservedStarts(clock.GetUtcNow(), [.. delays.Select(d => new ReservedStart(d, d))]);
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Redis;
 using Pipeline.Redis.Throttling;
 using Pipeline.Tests.Support;
+using Pipeline.Throttling;
 
 namespace Pipeline.Tests.Redis.Throttling;
 
@@ -22,9 +23,11 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         var cluster = await ClusterAsync("a");
         var reservations = Reservations(cluster);
 
-        var delays = Delays(await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None));
+        var asked = DateTimeOffset.UtcNow;
+        var answer = await reservations.ReserveAsync("global", 5, 3, Second, TimeSpan.Zero, [], CancellationToken.None);
 
-        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, Second, Second], delays);
+        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, Second, Second], Delays(answer));
+        Assert.InRange(answer.Now, asked.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1)); // Redis's clock, the machine's here
     }
 
     [SkippableFact]
@@ -91,11 +94,11 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
     {
         var cluster = await ClusterAsync("a");
         var reservations = Reservations(cluster);
-        var first = Assert.Single(await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None));
+        var first = Assert.Single((await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None)).Starts);
 
         reservations.Restamp("global", first, TimeSpan.FromMilliseconds(300));
         await cluster.Database.PingAsync(); // after the restamp, which is not waited for
-        var next = Assert.Single(await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None));
+        var next = Assert.Single((await reservations.ReserveAsync("global", 1, 1, Second, TimeSpan.Zero, [], CancellationToken.None)).Starts);
 
         Assert.InRange(next.Delay, TimeSpan.FromMilliseconds(1200), TimeSpan.FromMilliseconds(1300)); // a window from the real start, less the time between
     }
@@ -113,7 +116,7 @@ public sealed class RedisStartReservationsTests : IAsyncLifetime
         await Assert.ThrowsAsync<StackExchange.Redis.RedisConnectionException>(() => Reservations(cluster).ReserveAsync("global", 1, 5, Second, TimeSpan.Zero, [], CancellationToken.None).AsTask());
     }
 
-    private static List<TimeSpan> Delays(IReadOnlyList<Pipeline.Throttling.ReservedStart> starts) => [.. starts.Select(s => s.Delay)];
+    private static List<TimeSpan> Delays(ReservedStarts answer) => [.. answer.Starts.Select(s => s.Delay)];
 
     private static RedisStartReservations Reservations(RedisCluster cluster) =>
         new(cluster, Options.Create(new ClusterOptions { Redis = "unused", ExpectedHosts = 2 }), TimeProvider.System, new ClusterMetrics(TestMeters.Create()));
