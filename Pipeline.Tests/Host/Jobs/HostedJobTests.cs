@@ -7,6 +7,7 @@ using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Host.Jobs;
 
+/// <summary>A hosted job's grace period for its readers: it abandons a running job, never one that has ended.</summary>
 public sealed class HostedJobTests
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
